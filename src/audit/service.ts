@@ -1,0 +1,116 @@
+// Reading the audit log (filters, pagination, JSON-lines export) and checking
+// its hash chain.
+import type { Kysely } from 'kysely';
+import type { Ctx, Deps } from '../deps.js';
+import type { AuditEventsTable, Database } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { requireScope } from '../permissions/engine.js';
+import { planOf } from '../orgs/service.js';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
+import { findBreak, type ChainBreak } from './chain.js';
+
+export interface AuditEventView {
+  id: string;
+  seq: number;
+  createdAt: string;
+  orgId: string;
+  actor: { type: string; id: string | null; name: string | null; prefix: string | null; userId: string | null };
+  action: string;
+  target: { type: string | null; id: string | null };
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  metadata: Record<string, unknown>;
+  prevHash: string | null;
+  hash: string;
+}
+
+export function toAuditView(row: AuditEventsTable): AuditEventView {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    createdAt: row.created_at,
+    orgId: row.org_id,
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name, prefix: row.actor_prefix, userId: row.actor_user_id },
+    action: row.action,
+    target: { type: row.target_type, id: row.target_id },
+    requestId: row.request_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface AuditFilters extends PageRequest {
+  /** An actor id (user or token), or `token`/`user`/`system` for every actor of that type. */
+  actor?: string | undefined;
+  /** A token id: events by it or about it. */
+  token?: string | undefined;
+  /** An exact action, or a prefix ending in `.*` (`token.*`). */
+  action?: string | undefined;
+  target?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+function assertAuditReadable(deps: Deps, ctx: Ctx): void {
+  requireScope(ctx.actor.grants, { scope: 'audit:read' });
+  if (!planOf(deps, ctx.actor.org.plan).features.auditLog) {
+    throw new AppError('plan_feature_unavailable', `Reading the audit log is not part of the ${ctx.actor.org.plan} plan (events are still recorded)`);
+  }
+}
+
+function isoOrThrow(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new AppError('validation_failed', `${field} is not a date`, { errors: [{ field, message: 'must be an ISO 8601 date-time' }] });
+  return date.toISOString();
+}
+
+export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilters): Promise<Page<AuditEventView>> {
+  assertAuditReadable(deps, ctx);
+  const limit = pageLimit(filters);
+  const after = decodeCursor(filters.cursor);
+  const since = isoOrThrow(filters.since, 'since');
+  const until = isoOrThrow(filters.until, 'until');
+  let q = deps.db.selectFrom('audit_events').selectAll().where('org_id', '=', ctx.actor.org.id);
+  if (after) q = q.where('id', '<', after);
+  if (filters.actor !== undefined) {
+    const actor = filters.actor;
+    q = ['user', 'token', 'system'].includes(actor)
+      ? q.where('actor_type', '=', actor as 'user' | 'token' | 'system')
+      : q.where((eb) => eb.or([eb('actor_id', '=', actor), eb('actor_name', '=', actor)]));
+  }
+  if (filters.token !== undefined) {
+    const token = filters.token;
+    q = q.where((eb) => eb.or([eb.and([eb('actor_type', '=', 'token'), eb('actor_id', '=', token)]), eb('target_id', '=', token)]));
+  }
+  if (filters.action !== undefined) {
+    q = filters.action.endsWith('.*')
+      ? q.where('action', 'like', `${filters.action.slice(0, -1).replace(/[%_\\]/g, '')}%`)
+      : q.where('action', '=', filters.action);
+  }
+  if (filters.target !== undefined) q = q.where('target_id', '=', filters.target);
+  if (since) q = q.where('created_at', '>=', since);
+  if (until) q = q.where('created_at', '<', until);
+  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  return toPage(rows, limit, toAuditView);
+}
+
+/** Checks every org's chain (or one); returns the first broken link of each broken org. */
+export async function verifyChains(db: Kysely<Database>, orgId?: string): Promise<{ orgs: number; events: number; breaks: ChainBreak[] }> {
+  let orgsQuery = db.selectFrom('orgs').select(['id', 'audit_seq', 'audit_head']);
+  if (orgId) orgsQuery = orgsQuery.where('id', '=', orgId);
+  const orgs = await orgsQuery.execute();
+  const breaks: ChainBreak[] = [];
+  let events = 0;
+  for (const org of orgs) {
+    const rows = await db.selectFrom('audit_events').selectAll().where('org_id', '=', org.id).orderBy('seq').execute();
+    events += rows.length;
+    const found = findBreak(org.id, rows, { seq: Number(org.audit_seq), hash: org.audit_head });
+    if (found) breaks.push(found);
+  }
+  return { orgs: orgs.length, events, breaks };
+}

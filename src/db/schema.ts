@@ -1,0 +1,119 @@
+// The Kysely Database interface: one schema for SQLite and PostgreSQL. Times are
+// ISO 8601 UTC strings (sortable, identical on both), JSON columns are text.
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  plan: string;
+  policy: string; // JSON OrgPolicy
+  created_at: string;
+  audit_seq: number;
+  audit_head: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  status: 'active' | 'suspended';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  org_id: string | null;
+  created_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface TokensTable {
+  id: string;
+  org_id: string;
+  kind: 'personal' | 'service';
+  owner_user_id: string | null;
+  service_account_id: string | null;
+  /** For an org API key: the fixed role its scopes come from. */
+  role: string | null;
+  /** Uniqueness scope of the name: the user, service account or org that owns it. */
+  owner_key: string;
+  name: string;
+  prefix: string;
+  /** JSON Grant[]; null = a personal token that inherits its owner's permissions. */
+  grants: string | null;
+  expires_at: string | null;
+  created_at: string;
+  created_by_type: string;
+  created_by_id: string | null;
+  parent_token_id: string | null;
+  revoked_at: string | null;
+  rolled_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  last_user_agent: string | null;
+}
+
+/** Every secret a token has had. The current one has retired_at null; a rolled one keeps working until valid_until. */
+export interface TokenSecretsTable {
+  hash: string;
+  token_id: string;
+  created_at: string;
+  retired_at: string | null;
+  valid_until: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  org_id: string;
+  seq: number;
+  created_at: string;
+  actor_type: 'user' | 'token' | 'system';
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_prefix: string | null;
+  actor_user_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  metadata: string; // JSON object
+  prev_hash: string | null;
+  hash: string;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  sessions: SessionsTable;
+  tokens: TokensTable;
+  token_secrets: TokenSecretsTable;
+  audit_events: AuditEventsTable;
+}

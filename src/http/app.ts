@@ -1,0 +1,150 @@
+// buildApp(options) → a ready Fastify instance with every route, built only from
+// its arguments (no globals), so a test can run several apps side by side.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/connect.js';
+import type { Deps } from '../deps.js';
+import { newId } from '../random.js';
+import { SecretHasher } from '../tokens/hashing.js';
+import { LastUseRecorder } from '../tokens/last-use.js';
+import { tokenRoutes } from '../tokens/routes.js';
+import { authRoutes } from '../auth/routes.js';
+import { orgRoutes } from '../orgs/routes.js';
+import { memberRoutes } from '../members/routes.js';
+import { auditRoutes } from '../audit/routes.js';
+import { permissionRoutes } from '../permissions/routes.js';
+import { authHook } from './auth.js';
+import { Metrics, metaRoutes } from './meta-routes.js';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.js';
+import { Problem } from './schemas.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface BuildOptions {
+  config: Config;
+  pepper: Buffer;
+  clock?: Clock;
+  /** Where logs go (default stdout); `false` silences them. */
+  logStream?: DestinationStream | false;
+  logLevel?: string;
+  /** An already-open database; otherwise one is opened from config.databaseUrl. */
+  database?: DatabaseHandle;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  deps: Deps;
+}
+
+/** Header, cookie and body fields that hold secrets; pino replaces them in every log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.token',
+  '*.password',
+  '*.inviteToken',
+];
+
+export function createLogger(stream: DestinationStream | false | undefined, level = 'info'): Logger {
+  if (stream === false) return pino({ level: 'silent' });
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, stream ?? pino.destination(1));
+}
+
+function validators() {
+  // Bodies are checked strictly (no coercion, no silent stripping of unknown
+  // fields); query strings and path params arrive as text, so they are coerced.
+  const body = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  const query = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  addFormats(body);
+  addFormats(query);
+  return { body, query };
+}
+
+export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const handle = options.database ?? openDatabase(config.databaseUrl);
+  await migrateToLatest(handle.db);
+  const logger = createLogger(options.logStream, options.logLevel);
+
+  const lastUse = new LastUseRecorder(handle.db, clock, (error) => logger.error({ err: error }, 'last-use flush failed'));
+  const deps: Deps = { db: handle.db, config, clock, hasher: new SecretHasher(options.pepper), lastUse };
+  const metrics = new Metrics();
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : newId('req');
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    clientErrorHandler,
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.query).compile(schema));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(Problem);
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Latchkey', version: '1', description: 'Access tokens: personal and service tokens, verification, audit.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
+    },
+  });
+
+  // Every route documents its problem+json errors.
+  app.addHook('onRoute', (route) => {
+    if (route.schema && !route.schema.hide) {
+      route.schema.response = { ...(route.schema.response as object), '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+    }
+  });
+  const authenticate = authHook(deps);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    if (!request.is404) await authenticate(request, reply);
+  });
+  app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  app.addHook('onClose', async () => {
+    await lastUse.stop();
+    if (!options.database) await handle.close();
+  });
+
+  await app.register(metaRoutes, { deps, metrics });
+  await app.register(authRoutes, { deps });
+  await app.register(permissionRoutes, { deps });
+  await app.register(orgRoutes, { deps });
+  await app.register(memberRoutes, { deps });
+  await app.register(tokenRoutes, { deps });
+  await app.register(auditRoutes, { deps });
+
+  lastUse.start(config.lastUseFlushMs);
+  await app.ready();
+  return { app: app as unknown as FastifyInstance, deps };
+}

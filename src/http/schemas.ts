@@ -1,0 +1,85 @@
+// Shared request/response schemas. The same objects validate requests, serialise
+// responses and generate the OpenAPI document, so the three cannot drift apart.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Free text that is never a control character: names, descriptions. */
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' });
+export const Id = Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z]{2,8}_[0-9A-Za-z]+$' });
+export const Scope = Type.String({ minLength: 3, maxLength: 100, pattern: '^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$' });
+export const ResourceId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
+export const DateTime = Type.String({ format: 'date-time' });
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 1024 });
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', additionalProperties: true },
+);
+
+export const GrantSchema = Type.Object({
+  team: Nullable(Type.String()),
+  scopes: Type.Array(Type.String()),
+  resources: Nullable(Type.Array(Type.String())),
+});
+
+export const Expiry = {
+  expiresIn: Type.Optional(Nullable(Type.Union([Type.Literal('7d'), Type.Literal('30d'), Type.Literal('60d'), Type.Literal('90d'), Type.Literal('1y')]))),
+  expiresAt: Type.Optional(Nullable(DateTime)),
+};
+
+export const TokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('personal'), Type.Literal('service')]),
+  prefix: Type.String(),
+  scopes: Type.Array(Type.String()),
+  grants: Type.Array(GrantSchema),
+  inheritsOwnerPermissions: Type.Boolean(),
+  role: Nullable(Type.String()),
+  ownerUserId: Nullable(Type.String()),
+  serviceAccountId: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String()),
+  createdAt: Type.String(),
+  createdBy: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  rolledAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+  lastUsedAt: Nullable(Type.String()),
+  lastUsedIp: Nullable(Type.String()),
+  lastUserAgent: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]),
+});
+
+export const MintedTokenSchema = Type.Intersect([TokenSchema, Type.Object({ token: Type.String({ description: 'The plaintext, shown only in this response' }) })]);
+
+export const OrgRefSchema = Type.Object({ id: Type.String(), name: Type.String(), plan: Type.String() });
+
+export const PrincipalSchema = Type.Object({
+  type: Type.Union([Type.Literal('user'), Type.Literal('service_account'), Type.Literal('org')]),
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.Optional(Type.String()),
+});
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export function listOf<T extends TSchema>(item: T) {
+  return Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+}
+
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });

@@ -1,0 +1,324 @@
+// Personal access tokens: mint, list, get, roll, revoke, revoke all. The rules of
+// SPEC §3–4 live here; routes, CLI and MCP only adapt input and output.
+import type { Transaction } from 'kysely';
+import { addSeconds } from '../clock.js';
+import type { Actor, Ctx, Deps } from '../deps.js';
+import type { Database, TokensTable } from '../db/schema.js';
+import { isUniqueViolation } from '../db/connect.js';
+import { AppError } from '../errors.js';
+import { auditActorOf, recordEvent } from '../audit/record.js';
+import { assertKnownScopes } from '../permissions/catalogue.js';
+import { requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
+import { userGrants } from '../permissions/principals.js';
+import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
+import { newId } from '../random.js';
+import { displayPrefix, generateToken } from './format.js';
+import { toTokenView, type TokenStatus, type TokenView } from './view.js';
+
+export interface MintedToken extends TokenView {
+  /** The plaintext: returned once, here, and never stored. */
+  token: string;
+}
+
+export interface MintPersonalInput extends ExpiryInput {
+  name: string;
+  scopes?: string[] | undefined;
+  resources?: string[] | undefined;
+}
+
+export interface NewTokenFields {
+  orgId: string;
+  kind: 'personal' | 'service';
+  ownerUserId: string | null;
+  serviceAccountId: string | null;
+  role: string | null;
+  ownerKey: string;
+  name: string;
+  grants: Grant[] | null;
+  expiresAt: string | null;
+  createdBy: Actor | null;
+}
+
+/** Inserts a token and its first secret; the only place a token is born. */
+export async function insertToken(trx: Transaction<Database>, deps: Deps, fields: NewTokenFields): Promise<{ row: TokensTable; secret: string }> {
+  const now = deps.clock.now();
+  const existing = await trx
+    .selectFrom('tokens')
+    .select('id')
+    .where('org_id', '=', fields.orgId)
+    .where('owner_key', '=', fields.ownerKey)
+    .where('name', '=', fields.name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (existing) throw nameTaken(fields.name);
+
+  const secret = generateToken(deps.config.tokenPrefix, fields.kind === 'personal' ? 'pat' : 'sat');
+  const credential = fields.createdBy?.credential;
+  const row: TokensTable = {
+    id: newId('tok', now),
+    org_id: fields.orgId,
+    kind: fields.kind,
+    owner_user_id: fields.ownerUserId,
+    service_account_id: fields.serviceAccountId,
+    role: fields.role,
+    owner_key: fields.ownerKey,
+    name: fields.name,
+    prefix: displayPrefix(secret),
+    grants: fields.grants === null ? null : JSON.stringify(fields.grants),
+    expires_at: fields.expiresAt,
+    created_at: now.toISOString(),
+    created_by_type: credential ? (credential.type === 'token' ? 'token' : 'user') : 'system',
+    created_by_id: credential ? (credential.type === 'token' ? credential.id : fields.createdBy!.principal.id) : null,
+    parent_token_id: credential?.type === 'token' ? credential.id : null,
+    revoked_at: null,
+    rolled_at: null,
+    last_used_at: null,
+    last_used_ip: null,
+    last_user_agent: null,
+  };
+  try {
+    await trx.insertInto('tokens').values(row).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(fields.name);
+    throw error;
+  }
+  await trx
+    .insertInto('token_secrets')
+    .values({ hash: deps.hasher.hash(secret), token_id: row.id, created_at: row.created_at, retired_at: null, valid_until: null })
+    .execute();
+  return { row, secret };
+}
+
+function nameTaken(name: string): AppError {
+  return new AppError('name_taken', `A live token named "${name}" already exists`, { errors: [{ field: 'name', message: 'already in use' }] });
+}
+
+/**
+ * Managing one's own personal tokens is self-service for a person at the
+ * dashboard; a token doing it needs the scope, so a narrow token cannot mint.
+ */
+function requireSelfService(actor: Actor, scope: 'tokens:read' | 'tokens:manage'): string {
+  if (actor.principal.type !== 'user') {
+    throw new AppError('forbidden', 'Personal access tokens belong to users; this credential is not a user');
+  }
+  if (actor.credential.type === 'token') requireScope(actor.grants, { scope });
+  return actor.principal.id;
+}
+
+/** The grants a new token asks for, checked against the catalogue and the minter's own permissions. */
+export function requestedGrants(deps: Deps, actor: Actor, scopes: string[] | undefined, resources: string[] | undefined): Grant[] | null {
+  if (scopes === undefined) {
+    if (resources !== undefined) {
+      throw new AppError('validation_failed', 'resources needs scopes', { errors: [{ field: 'resources', message: 'give scopes with resources' }] });
+    }
+    return null;
+  }
+  assertKnownScopes(deps.config.catalogue, scopes);
+  const wanted: Grant[] = [{ team: null, scopes: [...new Set(scopes)].sort(), resources: resources ? [...new Set(resources)] : null }];
+  const missing = uncoveredScopes(actor.grants, wanted);
+  if (missing.length > 0) {
+    throw new AppError('scope_not_permitted', `You cannot grant what you do not have: ${missing.join(', ')}`, {
+      errors: missing.map((s) => ({ field: 'scopes', message: `not within your permissions: ${s}` })),
+    });
+  }
+  return wanted;
+}
+
+async function loadPolicy(deps: Deps, orgId: string) {
+  const org = await deps.db.selectFrom('orgs').select('policy').where('id', '=', orgId).executeTakeFirstOrThrow();
+  return parsePolicy(org.policy);
+}
+
+export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersonalInput): Promise<MintedToken> {
+  const { actor } = ctx;
+  const userId = requireSelfService(actor, 'tokens:manage');
+  const now = deps.clock.now();
+  let grants = requestedGrants(deps, actor, input.scopes, input.resources);
+  // A narrowed token that mints without naming scopes passes on its own narrowing, never more.
+  if (grants === null && actor.credential.type === 'token') grants = actor.credential.ownGrants;
+  const policy = await loadPolicy(deps, actor.org.id);
+  const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
+  const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+
+  const { row, secret } = await deps.db.transaction().execute(async (trx) => {
+    if (policy.maxPersonalTokensPerUser !== null) {
+      const { count } = await trx
+        .selectFrom('tokens')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('org_id', '=', actor.org.id)
+        .where('owner_user_id', '=', userId)
+        .where('kind', '=', 'personal')
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
+        .executeTakeFirstOrThrow();
+      if (Number(count) >= policy.maxPersonalTokensPerUser) {
+        throw new AppError('token_limit_reached', `This organization allows ${policy.maxPersonalTokensPerUser} personal token(s) per user`);
+      }
+    }
+    const minted = await insertToken(trx, deps, {
+      orgId: actor.org.id,
+      kind: 'personal',
+      ownerUserId: userId,
+      serviceAccountId: null,
+      role: null,
+      ownerKey: userId,
+      name: input.name,
+      grants,
+      expiresAt,
+      createdBy: actor,
+    });
+    await recordEvent(trx, now, actor.org.id, auditActorOf(actor), ctx, {
+      action: 'token.minted',
+      targetType: 'token',
+      targetId: minted.row.id,
+      metadata: { name: minted.row.name, prefix: minted.row.prefix, kind: 'personal', scopes: grants?.flatMap((g) => g.scopes) ?? null, expiresAt },
+    });
+    return minted;
+  });
+  return { ...toTokenView(row, now.toISOString(), ownerGrants(deps, actor)), token: secret };
+}
+
+function ownerGrants(deps: Deps, actor: Actor): Grant[] {
+  return actor.role ? userGrants(deps.config, actor.role) : [];
+}
+
+export interface ListTokensQuery extends PageRequest {
+  status?: TokenStatus | undefined;
+}
+
+export async function listPersonalTokens(deps: Deps, ctx: Ctx, query: ListTokensQuery): Promise<Page<TokenView>> {
+  const userId = requireSelfService(ctx.actor, 'tokens:read');
+  const limit = pageLimit(query);
+  const after = decodeCursor(query.cursor);
+  const now = deps.clock.now().toISOString();
+  let q = deps.db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('org_id', '=', ctx.actor.org.id)
+    .where('owner_user_id', '=', userId)
+    .where('kind', '=', 'personal');
+  if (after) q = q.where('id', '<', after);
+  if (query.status === 'revoked') q = q.where('revoked_at', 'is not', null);
+  if (query.status === 'active') {
+    q = q.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+  }
+  if (query.status === 'expired') q = q.where('revoked_at', 'is', null).where('expires_at', '<=', now);
+  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const inherited = ownerGrants(deps, ctx.actor);
+  return toPage(rows, limit, (row) => toTokenView(row, now, inherited));
+}
+
+async function loadOwnToken(deps: Deps, actor: Actor, userId: string, id: string): Promise<TokensTable> {
+  const row = await deps.db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', actor.org.id)
+    .where('owner_user_id', '=', userId)
+    .where('kind', '=', 'personal')
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No personal token ${id}`);
+  return row;
+}
+
+export async function getPersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
+  const userId = requireSelfService(ctx.actor, 'tokens:read');
+  const row = await loadOwnToken(deps, ctx.actor, userId, id);
+  return toTokenView(row, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor));
+}
+
+export const MAX_GRACE_SECONDS = 86_400;
+
+/** New secret, same id and name; the old secret stops working now or after the grace period. */
+export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, gracePeriodSeconds: number): Promise<{ row: TokensTable; secret: string }> {
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= nowIso)) {
+    throw new AppError('token_inactive', `Token ${row.id} is ${row.revoked_at ? 'revoked' : 'expired'} and cannot be rolled`);
+  }
+  const secret = generateToken(deps.config.tokenPrefix, row.kind === 'personal' ? 'pat' : 'sat');
+  const prefix = displayPrefix(secret);
+  await deps.db.transaction().execute(async (trx) => {
+    // Only the value being replaced gets a grace period; older ones end now.
+    await trx
+      .updateTable('token_secrets')
+      .set({ valid_until: nowIso })
+      .where('token_id', '=', row.id)
+      .where('retired_at', 'is not', null)
+      .where('valid_until', '>', nowIso)
+      .execute();
+    await trx
+      .updateTable('token_secrets')
+      .set({ retired_at: nowIso, valid_until: addSeconds(now, gracePeriodSeconds).toISOString() })
+      .where('token_id', '=', row.id)
+      .where('retired_at', 'is', null)
+      .execute();
+    await trx
+      .insertInto('token_secrets')
+      .values({ hash: deps.hasher.hash(secret), token_id: row.id, created_at: nowIso, retired_at: null, valid_until: null })
+      .execute();
+    await trx.updateTable('tokens').set({ prefix, rolled_at: nowIso }).where('id', '=', row.id).execute();
+    await recordEvent(trx, now, row.org_id, auditActorOf(ctx.actor), ctx, {
+      action: 'token.rolled',
+      targetType: 'token',
+      targetId: row.id,
+      metadata: { name: row.name, previousPrefix: row.prefix, prefix, gracePeriodSeconds },
+    });
+  });
+  return { row: { ...row, prefix, rolled_at: nowIso }, secret };
+}
+
+export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
+  const userId = requireSelfService(ctx.actor, 'tokens:manage');
+  const row = await loadOwnToken(deps, ctx.actor, userId, id);
+  const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);
+  return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor)), token: rolled.secret };
+}
+
+/** Revocation is permanent; revoking a revoked token changes nothing. */
+export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Promise<TokensTable> {
+  if (row.revoked_at !== null) return row;
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('tokens').set({ revoked_at: nowIso }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await recordEvent(trx, now, row.org_id, auditActorOf(ctx.actor), ctx, {
+      action: 'token.revoked',
+      targetType: 'token',
+      targetId: row.id,
+      metadata: { name: row.name, prefix: row.prefix, kind: row.kind },
+    });
+  });
+  return { ...row, revoked_at: nowIso };
+}
+
+export async function revokePersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
+  const userId = requireSelfService(ctx.actor, 'tokens:manage');
+  const row = await loadOwnToken(deps, ctx.actor, userId, id);
+  const revoked = await revokeTokenRow(deps, ctx, row);
+  return toTokenView(revoked, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor));
+}
+
+export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ revoked: number }> {
+  const userId = requireSelfService(ctx.actor, 'tokens:manage');
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('tokens')
+      .set({ revoked_at: now.toISOString() })
+      .where('org_id', '=', ctx.actor.org.id)
+      .where('owner_user_id', '=', userId)
+      .where('kind', '=', 'personal')
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    await recordEvent(trx, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
+      action: 'token.revoked_all',
+      targetType: 'user',
+      targetId: userId,
+      metadata: { count: rows.length, tokenIds: rows.map((r) => r.id) },
+    });
+    return { revoked: rows.length };
+  });
+}

@@ -1,0 +1,69 @@
+// POST /v1/verify: the host API asks whether a presented token is valid and
+// whether it may do something. The answer is data (valid/code/allowed), not an
+// HTTP error, so the host can act on each case.
+import { resolveToken, type TokenFailure } from '../auth/credentials.js';
+import type { Ctx, Deps, OrgRef, Principal } from '../deps.js';
+import { allows, requireScope, scopesOf, type Grant } from '../permissions/engine.js';
+
+export interface VerifyInput {
+  token: string;
+  scope?: string | undefined;
+  resource?: string | undefined;
+  team?: string | undefined;
+  ip?: string | undefined;
+}
+
+export type VerifyCode = 'VALID' | 'FORBIDDEN' | TokenFailure;
+
+export interface VerifyResult {
+  valid: boolean;
+  code: VerifyCode;
+  allowed: boolean;
+  token: { id: string; name: string; kind: 'personal' | 'service'; prefix: string; expiresAt: string | null } | null;
+  principal: Principal | null;
+  org: OrgRef | null;
+  scopes: string[];
+  grants: Grant[];
+}
+
+const INVALID = { valid: false, allowed: false, token: null, principal: null, org: null, scopes: [], grants: [] };
+
+export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Promise<VerifyResult> {
+  requireScope(ctx.actor.grants, { scope: 'tokens:verify' });
+  const resolution = await resolveToken(deps, input.token);
+  if (!resolution.ok) {
+    // Another org's token is, to this caller, a token that does not exist.
+    if (resolution.orgId !== ctx.actor.org.id || !resolution.token) {
+      return { ...INVALID, code: resolution.code === 'MALFORMED' ? 'MALFORMED' : 'NOT_FOUND' };
+    }
+    const t = resolution.token;
+    return {
+      ...INVALID,
+      code: resolution.code,
+      token: { id: t.id, name: t.name, kind: t.kind, prefix: t.prefix, expiresAt: t.expires_at },
+    };
+  }
+  const { actor, token } = resolution;
+  if (actor.org.id !== ctx.actor.org.id) return { ...INVALID, code: 'NOT_FOUND' };
+
+  deps.lastUse.record({
+    tokenId: token.id,
+    orgId: token.org_id,
+    name: token.name,
+    prefix: token.prefix,
+    userId: token.owner_user_id,
+    ip: input.ip ?? ctx.ip,
+    userAgent: ctx.userAgent,
+  });
+  const allowed = input.scope === undefined || allows(actor.grants, { scope: input.scope, resource: input.resource ?? null, team: input.team ?? null });
+  return {
+    valid: true,
+    code: allowed ? 'VALID' : 'FORBIDDEN',
+    allowed,
+    token: { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at },
+    principal: actor.principal,
+    org: actor.org,
+    scopes: scopesOf(actor.grants),
+    grants: actor.grants,
+  };
+}

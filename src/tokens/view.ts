@@ -1,0 +1,62 @@
+// How a token is shown: never its secret, always its status.
+import type { TokensTable } from '../db/schema.js';
+import { scopesOf, type Grant } from '../permissions/engine.js';
+import { parseGrants } from '../permissions/principals.js';
+
+export type TokenStatus = 'active' | 'revoked' | 'expired';
+
+export interface TokenView {
+  id: string;
+  name: string;
+  kind: 'personal' | 'service';
+  prefix: string;
+  scopes: string[];
+  grants: Grant[];
+  /** A personal token minted without scopes: its permissions follow its owner's live role. */
+  inheritsOwnerPermissions: boolean;
+  role: string | null;
+  ownerUserId: string | null;
+  serviceAccountId: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  createdBy: { type: string; id: string | null };
+  rolledAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  lastUserAgent: string | null;
+  status: TokenStatus;
+}
+
+export function tokenStatus(row: Pick<TokensTable, 'revoked_at' | 'expires_at'>, now: string): TokenStatus {
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at !== null && row.expires_at <= now) return 'expired';
+  return 'active';
+}
+
+/** `inherited`: the owner's current grants, shown for tokens that inherit them. */
+export function toTokenView(row: TokensTable, now: string, inherited: Grant[] = []): TokenView {
+  const own = parseGrants(row.grants);
+  const grants = own ?? inherited;
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    prefix: row.prefix,
+    scopes: scopesOf(grants),
+    grants,
+    inheritsOwnerPermissions: own === null,
+    role: row.role,
+    ownerUserId: row.owner_user_id,
+    serviceAccountId: row.service_account_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    createdBy: { type: row.created_by_type, id: row.created_by_id },
+    rolledAt: row.rolled_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    lastUsedIp: row.last_used_ip,
+    lastUserAgent: row.last_user_agent,
+    status: tokenStatus(row, now),
+  };
+}
