@@ -14,6 +14,8 @@ export interface Deps {
   clock: Clock;
   hasher: SecretHasher;
   lastUse: LastUseRecorder;
+  /** Called after a committed change to an org's state (see db/change.ts). */
+  changed(orgId: string): Promise<void>;
 }
 
 export interface OrgRef {

@@ -25,7 +25,7 @@ export async function openRuntime(options: GlobalOptions, init: { createPepper: 
   const handle = openDatabase(config.databaseUrl);
   await migrateToLatest(handle.db);
   const lastUse = new LastUseRecorder(handle.db, systemClock);
-  const deps: Deps = { db: handle.db, config, clock: systemClock, hasher: new SecretHasher(pepper), lastUse };
+  const deps: Deps = { db: handle.db, config, clock: systemClock, hasher: new SecretHasher(pepper), lastUse, changed: async () => undefined };
   return {
     config,
     pepper,

@@ -78,7 +78,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const logger = createLogger(options.logStream, options.logLevel);
 
   const lastUse = new LastUseRecorder(handle.db, clock, (error) => logger.error({ err: error }, 'last-use flush failed'));
-  const deps: Deps = { db: handle.db, config, clock, hasher: new SecretHasher(options.pepper), lastUse };
+  const deps: Deps = { db: handle.db, config, clock, hasher: new SecretHasher(options.pepper), lastUse, changed: async () => undefined };
   const metrics = new Metrics();
 
   const app = Fastify({

@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely';
 import type { Actor, Ctx, Deps } from '../deps.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { normalizeEmail } from '../auth/service.js';
 import { orgWide, requireScope, uncoveredScopes } from '../permissions/engine.js';
@@ -105,7 +106,7 @@ export async function addMember(deps: Deps, ctx: Ctx, input: { email: string; ro
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   const who = auditActorOf(actor);
-  return deps.db.transaction().execute(async (trx): Promise<AddMemberResult> => {
+  return change(deps, actor.org.id, async (trx): Promise<AddMemberResult> => {
     const user = await trx.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', email).executeTakeFirst();
     if (user) {
       const existing = await trx.selectFrom('memberships').select('user_id').where('org_id', '=', actor.org.id).where('user_id', '=', user.id).executeTakeFirst();
@@ -177,7 +178,7 @@ export async function updateMember(
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   const who = auditActorOf(actor);
-  await deps.db.transaction().execute(async (trx) => {
+  await change(deps, actor.org.id, async (trx) => {
     const current = await loadMembership(trx, actor.org.id, userId);
     assertMayGiveRole(deps, actor, current.role);
     const losesOwner = current.role === 'owner' && current.status === 'active' && ((patch.role !== undefined && patch.role !== 'owner') || patch.status === 'suspended');
@@ -207,7 +208,7 @@ export async function removeMember(deps: Deps, ctx: Ctx, userId: string): Promis
   const { actor } = ctx;
   requireScope(actor.grants, { scope: 'members:manage' });
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
+  return change(deps, actor.org.id, async (trx) => {
     const current = await loadMembership(trx, actor.org.id, userId);
     assertMayGiveRole(deps, actor, current.role);
     if (current.role === 'owner' && current.status === 'active' && (await activeOwnersOtherThan(trx, actor.org.id, userId)) === 0) {

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Actor, Ctx, Deps } from '../deps.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { change } from '../db/change.js';
 import { auditActorOf, recordEvent, type AuditActor } from '../audit/record.js';
 import { requireScope } from '../permissions/engine.js';
 import { newId } from '../random.js';
@@ -125,7 +126,7 @@ export async function updateOrg(deps: Deps, ctx: Ctx, patch: OrgPatch): Promise<
     throw new AppError('validation_failed', `Unknown plan ${patch.plan}`, { errors: [{ field: 'plan', message: `one of ${deps.config.plans.map((p) => p.name).join(', ')}` }] });
   }
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await change(deps, actor.org.id, async (trx) => {
     const row = await trx.selectFrom('orgs').selectAll().where('id', '=', actor.org.id).executeTakeFirstOrThrow();
     const who = auditActorOf(actor);
     if (patch.name !== undefined && patch.name !== row.name) {

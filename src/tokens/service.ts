@@ -6,6 +6,7 @@ import type { Actor, Ctx, Deps } from '../deps.js';
 import type { Database, TokensTable } from '../db/schema.js';
 import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
+import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { assertKnownScopes } from '../permissions/catalogue.js';
 import { requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
@@ -141,7 +142,7 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
   const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
 
-  const { row, secret } = await deps.db.transaction().execute(async (trx) => {
+  const { row, secret } = await change(deps, actor.org.id, async (trx) => {
     if (policy.maxPersonalTokensPerUser !== null) {
       const { count } = await trx
         .selectFrom('tokens')
@@ -239,7 +240,7 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
   }
   const secret = generateToken(deps.config.tokenPrefix, row.kind === 'personal' ? 'pat' : 'sat');
   const prefix = displayPrefix(secret);
-  await deps.db.transaction().execute(async (trx) => {
+  await change(deps, row.org_id, async (trx) => {
     // Only the value being replaced gets a grace period; older ones end now.
     await trx
       .updateTable('token_secrets')
@@ -281,7 +282,7 @@ export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Pr
   if (row.revoked_at !== null) return row;
   const now = deps.clock.now();
   const nowIso = now.toISOString();
-  await deps.db.transaction().execute(async (trx) => {
+  await change(deps, row.org_id, async (trx) => {
     await trx.updateTable('tokens').set({ revoked_at: nowIso }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
     await recordEvent(trx, now, row.org_id, auditActorOf(ctx.actor), ctx, {
       action: 'token.revoked',
@@ -303,7 +304,7 @@ export async function revokePersonalToken(deps: Deps, ctx: Ctx, id: string): Pro
 export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ revoked: number }> {
   const userId = requireSelfService(ctx.actor, 'tokens:manage');
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
+  return change(deps, ctx.actor.org.id, async (trx) => {
     const rows = await trx
       .updateTable('tokens')
       .set({ revoked_at: now.toISOString() })

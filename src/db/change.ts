@@ -1,0 +1,13 @@
+// Every change to permission-relevant state goes through `change`: one
+// transaction, then, after it commits and before the caller responds, the
+// credential caches that may hold the org's old state are told. (Invalidating
+// before commit would let a concurrent reader cache the old state again.)
+import type { Transaction } from 'kysely';
+import type { Deps } from '../deps.js';
+import type { Database } from './schema.js';
+
+export async function change<T>(deps: Deps, orgId: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const result = await deps.db.transaction().execute(work);
+  await deps.changed(orgId);
+  return result;
+}
