@@ -1,16 +1,17 @@
 // Turns a presented token or session cookie into a live Actor. Every request and
 // every /v1/verify call goes through here, so permissions are always evaluated
-// from current state: a role change, suspension or removal counts at once.
-import type { Actor, Deps } from '../deps.js';
-import { intersectGrants, type Grant } from '../permissions/engine.js';
-import { parseGrants, roleGrants, userGrants } from '../permissions/principals.js';
+// from current state (SPEC §3): a role change, suspension, removal, team
+// attach/detach or service-account change counts at once.
+import type { Actor, Deps, Principal } from '../deps.js';
+import { intersectGrants, mergeGrants, type Grant } from '../permissions/engine.js';
+import { attachmentGrants, grantOf, parseGrants, roleGrants, userGrants } from '../permissions/principals.js';
 import { parseToken } from '../tokens/format.js';
 import type { TokensTable } from '../db/schema.js';
 
 export type TokenFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'SUSPENDED';
 
 export type TokenResolution =
-  | { ok: true; actor: Actor; token: TokensTable }
+  | { ok: true; actor: Actor; token: TokensTable; secretValidUntil: string | null }
   | { ok: false; code: TokenFailure; token: TokensTable | null; orgId: string | null };
 
 /** Resolves a bearer token. Malformed input never reaches the database. */
@@ -24,6 +25,7 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
     .innerJoin('orgs as o', 'o.id', 't.org_id')
     .leftJoin('memberships as m', (join) => join.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.owner_user_id'))
     .leftJoin('users as u', 'u.id', 't.owner_user_id')
+    .leftJoin('service_accounts as sa', 'sa.id', 't.service_account_id')
     .selectAll('t')
     .select([
       's.hash as secret_hash',
@@ -35,6 +37,10 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
       'm.status as member_status',
       'u.name as user_name',
       'u.email as user_email',
+      'sa.name as sa_name',
+      'sa.scopes as sa_scopes',
+      'sa.resources as sa_resources',
+      'sa.deleted_at as sa_deleted_at',
     ])
     .where('s.hash', '=', hash)
     .executeTakeFirst();
@@ -50,6 +56,10 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
     member_status: memberStatus,
     user_name: userName,
     user_email: userEmail,
+    sa_name: saName,
+    sa_scopes: saScopes,
+    sa_resources: saResources,
+    sa_deleted_at: saDeletedAt,
     ...token
   } = row;
   const now = deps.clock.now().toISOString();
@@ -71,32 +81,33 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
     expiresAt: token.expires_at,
     ownGrants,
   };
-
-  if (token.kind === 'personal') {
-    if (memberRole === null || memberStatus === null || userName === null || userEmail === null) return fail('REVOKED');
-    if (memberStatus !== 'active') return fail('SUSPENDED');
-    const live = userGrants(deps.config, memberRole);
-    const grants = ownGrants === null ? live : intersectGrants(live, ownGrants);
-    return {
-      ok: true,
-      token,
-      actor: {
-        org,
-        principal: { type: 'user', id: token.owner_user_id as string, name: userName, email: userEmail },
-        credential,
-        role: memberRole,
-        grants,
-      },
-    };
-  }
-
-  // An org API key: grants fixed at issuance (or its fixed role's scopes).
-  const grants: Grant[] = ownGrants ?? roleGrants(deps.config, token.role);
-  return {
+  const secretValidUntil = retiredAt !== null ? validUntil : null;
+  const ok = (principal: Principal, role: string | null, grants: Grant[]): TokenResolution => ({
     ok: true,
     token,
-    actor: { org, principal: { type: 'org', id: org.id, name: org.name }, credential, role: token.role, grants },
-  };
+    secretValidUntil,
+    actor: { org, principal, credential, role, grants },
+  });
+
+  if (token.kind === 'personal') {
+    // Effective = the owner's live permissions ∩ the token's own narrowing.
+    if (memberRole === null || memberStatus === null || userName === null || userEmail === null) return fail('REVOKED');
+    if (memberStatus !== 'active') return fail('SUSPENDED');
+    const live = await userGrants(deps.db, deps.config, token.org_id, token.owner_user_id as string, memberRole);
+    const grants = ownGrants === null ? live : intersectGrants(live, ownGrants);
+    return ok({ type: 'user', id: token.owner_user_id as string, name: userName, email: userEmail }, memberRole, grants);
+  }
+
+  // A service token: its grants fixed at issuance (or its fixed role's), plus its
+  // team attachments as they are now; a service account's token is further
+  // limited by what the account holds now (narrowing it narrows its tokens).
+  const held = mergeGrants([...(ownGrants ?? roleGrants(deps.config, token.role)), ...(await attachmentGrants(deps.db, token.id))]);
+  if (token.service_account_id !== null) {
+    if (saName === null || saScopes === null || saDeletedAt !== null) return fail('REVOKED');
+    const account = [grantOf({ scopes: saScopes, resources: saResources }, null)];
+    return ok({ type: 'service_account', id: token.service_account_id, name: saName }, null, intersectGrants(held, account));
+  }
+  return ok({ type: 'org', id: org.id, name: org.name }, token.role, held);
 }
 
 export type SessionResolution =
@@ -137,8 +148,7 @@ export async function resolveSession(deps: Deps, secret: string, orgHeader: stri
       principal: { type: 'user', id: session.user_id, name: session.name, email: session.email },
       credential: { type: 'session', id: session.id, userId: session.user_id },
       role: membership.role,
-      grants: userGrants(deps.config, membership.role),
+      grants: await userGrants(deps.db, deps.config, membership.id, session.user_id, membership.role),
     },
   };
 }
-

@@ -131,6 +131,66 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_org_id').on('audit_events').columns(['org_id', 'id']).execute();
     },
   },
+  '0002_teams_service_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('teams')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('teams_org_name').on('teams').columns(['org_id', 'name']).unique().execute();
+
+      await db.schema
+        .createTable('team_members')
+        .addColumn('team_id', 'text', (c) => c.notNull().references('teams.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('org_id', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('resources', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('team_members_user').on('team_members').columns(['org_id', 'user_id']).execute();
+
+      await db.schema
+        .createTable('token_attachments')
+        .addColumn('token_id', 'text', (c) => c.notNull().references('tokens.id'))
+        .addColumn('team_id', 'text', (c) => c.notNull().references('teams.id'))
+        .addColumn('org_id', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('resources', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('token_attachments_pk', ['token_id', 'team_id'])
+        .execute();
+      await db.schema.createIndex('token_attachments_team').on('token_attachments').columns(['team_id']).execute();
+
+      await db.schema
+        .createTable('service_accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('resources', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('service_accounts_live_name')
+        .on('service_accounts')
+        .columns(['org_id', 'name'])
+        .unique()
+        .where(sql.ref('deleted_at'), 'is', null)
+        .execute();
+
+      // A token issued by a team belongs to it (and dies with it).
+      await db.schema.alterTable('tokens').addColumn('team_id', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -63,6 +63,8 @@ export interface TokensTable {
   owner_key: string;
   name: string;
   prefix: string;
+  /** The team that issued this service token, if any. */
+  team_id: string | null;
   /** JSON Grant[]; null = a personal token that inherits its owner's permissions. */
   grants: string | null;
   expires_at: string | null;
@@ -107,6 +109,46 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface TeamsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: string;
+}
+
+/** A user's grant in a team: scopes (JSON string[]) optionally limited to resources (JSON string[] | null). */
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  org_id: string;
+  scopes: string;
+  resources: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A service token attached to a team with a grant; each takes a seat. */
+export interface TokenAttachmentsTable {
+  token_id: string;
+  team_id: string;
+  org_id: string;
+  scopes: string;
+  resources: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  scopes: string;
+  resources: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -116,4 +158,8 @@ export interface Database {
   tokens: TokensTable;
   token_secrets: TokenSecretsTable;
   audit_events: AuditEventsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  token_attachments: TokenAttachmentsTable;
+  service_accounts: ServiceAccountsTable;
 }

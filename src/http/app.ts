@@ -20,6 +20,9 @@ import { orgRoutes } from '../orgs/routes.js';
 import { memberRoutes } from '../members/routes.js';
 import { auditRoutes } from '../audit/routes.js';
 import { permissionRoutes } from '../permissions/routes.js';
+import { adminTokenRoutes } from '../tokens/admin-routes.js';
+import { serviceAccountRoutes } from '../service-accounts/routes.js';
+import { teamRoutes } from '../teams/routes.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.js';
@@ -141,6 +144,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(orgRoutes, { deps });
   await app.register(memberRoutes, { deps });
   await app.register(tokenRoutes, { deps });
+  await app.register(adminTokenRoutes, { deps });
+  await app.register(serviceAccountRoutes, { deps });
+  await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
 
   lastUse.start(config.lastUseFlushMs);

@@ -48,6 +48,7 @@ export const TokenSchema = Type.Object({
   role: Nullable(Type.String()),
   ownerUserId: Nullable(Type.String()),
   serviceAccountId: Nullable(Type.String()),
+  teamId: Nullable(Type.String()),
   expiresAt: Nullable(Type.String()),
   createdAt: Type.String(),
   createdBy: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
@@ -83,3 +84,15 @@ export function listOf<T extends TSchema>(item: T) {
 }
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+/** Roll: an optional grace period during which the old value keeps working (at most a day). */
+export const RollBody = Type.Union([
+  Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+/** A grant written flat in a request body: scopes, optionally limited to resources. */
+export const GrantBody = {
+  scopes: Type.Array(Scope, { minItems: 1, maxItems: 200 }),
+  resources: Type.Optional(Nullable(Type.Array(ResourceId, { minItems: 1, maxItems: 200 }))),
+};

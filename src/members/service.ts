@@ -2,19 +2,19 @@
 // Nobody hands out or touches a role above their own, and an org always keeps
 // an active owner.
 import type { Transaction } from 'kysely';
-import type { Actor, Ctx, Deps } from '../deps.js';
+import type { Ctx, Deps } from '../deps.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { normalizeEmail } from '../auth/service.js';
-import { orgWide, requireScope, uncoveredScopes } from '../permissions/engine.js';
-import { findRole } from '../permissions/principals.js';
+import { requireScope } from '../permissions/engine.js';
+import { assertMayGiveRole } from '../permissions/escalation.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
 import { addSeconds } from '../clock.js';
 import { generateToken } from '../tokens/format.js';
-import { seatsOf } from '../orgs/service.js';
+import { assertSeatFree } from '../orgs/service.js';
 
 export interface MemberView {
   userId: string;
@@ -72,28 +72,6 @@ export async function getMember(deps: Deps, ctx: Ctx, userId: string): Promise<M
   const row = await memberQuery(deps, ctx.actor.org.id).where('m.user_id', '=', userId).executeTakeFirst();
   if (!row) throw new AppError('not_found', `No member ${userId}`);
   return toMemberView(row);
-}
-
-/** A role may be given only by someone who holds every scope in it. */
-function assertMayGiveRole(deps: Deps, actor: Actor, roleName: string): void {
-  const role = findRole(deps.config, roleName);
-  if (!role) {
-    throw new AppError('validation_failed', `Unknown role ${roleName}`, {
-      errors: [{ field: 'role', message: `one of ${deps.config.roles.map((r) => r.name).join(', ')}` }],
-    });
-  }
-  const missing = uncoveredScopes(actor.grants, orgWide(role.scopes));
-  if (missing.length > 0) {
-    throw new AppError('role_not_permitted', `You cannot give or change the role ${roleName}: it holds ${missing.join(', ')}, which you lack`);
-  }
-}
-
-async function assertSeatFree(deps: Deps, trx: Transaction<Database>, orgId: string): Promise<void> {
-  const org = await trx.selectFrom('orgs').select('plan').where('id', '=', orgId).executeTakeFirstOrThrow();
-  const seats = await seatsOf(deps, trx, orgId, org.plan);
-  if (seats.limit !== null && seats.used >= seats.limit) {
-    throw new AppError('seat_limit_reached', `All ${seats.limit} seats of the ${org.plan} plan are taken`);
-  }
 }
 
 export type AddMemberResult = { member: MemberView; invitation: null; inviteToken: null } | { member: null; invitation: InvitationView; inviteToken: string };

@@ -13,7 +13,7 @@ const Seats = Type.Object({
   limit: Nullable(Type.Integer()),
   used: Type.Integer(),
   available: Nullable(Type.Integer()),
-  breakdown: Type.Object({ members: Type.Integer(), invitations: Type.Integer() }, { additionalProperties: true }),
+  breakdown: Type.Object({ members: Type.Integer(), teamTokens: Type.Integer(), invitations: Type.Integer() }, { additionalProperties: true }),
 });
 
 const Policy = Type.Object({

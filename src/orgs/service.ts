@@ -24,7 +24,7 @@ export interface SeatsView {
   limit: number | null;
   used: number;
   available: number | null;
-  breakdown: { members: number; invitations: number };
+  breakdown: { members: number; teamTokens: number; invitations: number };
 }
 
 export function requireSession(actor: Actor, what: string): void {
@@ -38,17 +38,45 @@ export function planOf(deps: Deps, name: string) {
   return plan ?? { name, seatLimit: null, features: { auditLog: false } };
 }
 
-/** `db` may be a transaction: never reach for deps.db inside one (SQLite has one connection). */
+/**
+ * Seats in use: each active membership and each team attachment of a live
+ * service token. `db` may be a transaction: never reach for deps.db inside one
+ * (SQLite has a single connection).
+ */
 export async function seatsOf(deps: Deps, db: Kysely<Database>, orgId: string, plan: string): Promise<SeatsView> {
-  const { count } = await db
+  const members = await db
     .selectFrom('memberships')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('org_id', '=', orgId)
     .where('status', '=', 'active')
     .executeTakeFirstOrThrow();
-  const members = Number(count);
+  const attachments = await db
+    .selectFrom('token_attachments as a')
+    .innerJoin('tokens as t', 't.id', 'a.token_id')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('a.org_id', '=', orgId)
+    .where('t.revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const invitations = await db
+    .selectFrom('invitations')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('org_id', '=', orgId)
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', deps.clock.now().toISOString())
+    .executeTakeFirstOrThrow();
+  const breakdown = { members: Number(members.count), teamTokens: Number(attachments.count), invitations: Number(invitations.count) };
+  const used = breakdown.members + breakdown.teamTokens;
   const limit = planOf(deps, plan).seatLimit;
-  return { limit, used: members, available: limit === null ? null : Math.max(limit - members, 0), breakdown: { members, invitations: 0 } };
+  return { limit, used, available: limit === null ? null : Math.max(limit - used, 0), breakdown };
+}
+
+/** 409 seat_limit_reached unless one more seat fits the org's plan. */
+export async function assertSeatFree(deps: Deps, trx: Transaction<Database>, orgId: string): Promise<void> {
+  const org = await trx.selectFrom('orgs').select('plan').where('id', '=', orgId).executeTakeFirstOrThrow();
+  const seats = await seatsOf(deps, trx, orgId, org.plan);
+  if (seats.limit !== null && seats.used >= seats.limit) {
+    throw new AppError('seat_limit_reached', `All ${seats.limit} seats of the ${org.plan} plan are taken`);
+  }
 }
 
 /** Creates an org with `owner` as its owner, inside the caller's transaction. */

@@ -1,6 +1,10 @@
-// A user's permissions in an org, from their live role. (Team grants join here.)
+// Live permissions of each kind of principal, read from current state: a user's
+// org role plus their team grants; a service account's grants; a service
+// token's own grants plus its team attachments.
+import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import { orgWide, type Grant } from './engine.js';
+import type { Database } from '../db/schema.js';
+import { mergeGrants, orgWide, type Grant } from './engine.js';
 import type { RoleDefinition } from './catalogue.js';
 
 export function findRole(config: Config, name: string): RoleDefinition | undefined {
@@ -11,10 +15,23 @@ export function roleGrants(config: Config, roleName: string | null): Grant[] {
   return orgWide(roleName ? (findRole(config, roleName)?.scopes ?? []) : []);
 }
 
-export function userGrants(config: Config, roleName: string): Grant[] {
-  return roleGrants(config, roleName);
-}
-
 export function parseGrants(json: string | null): Grant[] | null {
   return json === null ? null : (JSON.parse(json) as Grant[]);
+}
+
+/** A stored `{scopes, resources}` pair (team members, attachments, service accounts) as a grant. */
+export function grantOf(row: { scopes: string; resources: string | null }, team: string | null): Grant {
+  return { team, scopes: JSON.parse(row.scopes) as string[], resources: row.resources === null ? null : (JSON.parse(row.resources) as string[]) };
+}
+
+/** What a member may do in an org right now: role scopes org-wide, plus each team grant. */
+export async function userGrants(db: Kysely<Database>, config: Config, orgId: string, userId: string, roleName: string): Promise<Grant[]> {
+  const teams = await db.selectFrom('team_members').select(['team_id', 'scopes', 'resources']).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+  return mergeGrants([...roleGrants(config, roleName), ...teams.map((row) => grantOf(row, row.team_id))]);
+}
+
+/** A service token's team attachments, each a grant limited to its team. */
+export async function attachmentGrants(db: Kysely<Database>, tokenId: string): Promise<Grant[]> {
+  const rows = await db.selectFrom('token_attachments').select(['team_id', 'scopes', 'resources']).where('token_id', '=', tokenId).execute();
+  return rows.map((row) => grantOf(row, row.team_id));
 }

@@ -3,11 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { Expiry, GrantSchema, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
-  MAX_GRACE_SECONDS,
   mintPersonalToken,
   revokeAllPersonalTokens,
   revokePersonalToken,
@@ -26,11 +25,6 @@ const MintBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const RollBody = Type.Union([
-  Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
 
 const ListTokensQuery = Type.Object(
   {

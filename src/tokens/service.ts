@@ -8,9 +8,10 @@ import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
-import { assertKnownScopes } from '../permissions/catalogue.js';
-import { requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
-import { userGrants } from '../permissions/principals.js';
+import { assertGrantable, grantFrom } from '../permissions/escalation.js';
+import { requireScope, type Grant } from '../permissions/engine.js';
+import { grantOf, userGrants } from '../permissions/principals.js';
+import { assertSeatFree } from '../orgs/service.js';
 import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
@@ -33,6 +34,7 @@ export interface NewTokenFields {
   kind: 'personal' | 'service';
   ownerUserId: string | null;
   serviceAccountId: string | null;
+  teamId?: string | null;
   role: string | null;
   ownerKey: string;
   name: string;
@@ -62,6 +64,7 @@ export async function insertToken(trx: Transaction<Database>, deps: Deps, fields
     kind: fields.kind,
     owner_user_id: fields.ownerUserId,
     service_account_id: fields.serviceAccountId,
+    team_id: fields.teamId ?? null,
     role: fields.role,
     owner_key: fields.ownerKey,
     name: fields.name,
@@ -115,14 +118,8 @@ export function requestedGrants(deps: Deps, actor: Actor, scopes: string[] | und
     }
     return null;
   }
-  assertKnownScopes(deps.config.catalogue, scopes);
-  const wanted: Grant[] = [{ team: null, scopes: [...new Set(scopes)].sort(), resources: resources ? [...new Set(resources)] : null }];
-  const missing = uncoveredScopes(actor.grants, wanted);
-  if (missing.length > 0) {
-    throw new AppError('scope_not_permitted', `You cannot grant what you do not have: ${missing.join(', ')}`, {
-      errors: missing.map((s) => ({ field: 'scopes', message: `not within your permissions: ${s}` })),
-    });
-  }
+  const wanted = [grantFrom(scopes, resources)];
+  assertGrantable(deps, actor, wanted);
   return wanted;
 }
 
@@ -177,11 +174,13 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
     });
     return minted;
   });
-  return { ...toTokenView(row, now.toISOString(), ownerGrants(deps, actor)), token: secret };
+  return { ...toTokenView(row, now.toISOString(), { inherited: await ownerGrants(deps, actor) }), token: secret };
 }
 
-function ownerGrants(deps: Deps, actor: Actor): Grant[] {
-  return actor.role ? userGrants(deps.config, actor.role) : [];
+/** The owner's live permissions, shown on personal tokens that inherit them. */
+async function ownerGrants(deps: Deps, actor: Actor): Promise<Grant[]> {
+  if (actor.principal.type !== 'user' || !actor.role) return [];
+  return userGrants(deps.db, deps.config, actor.org.id, actor.principal.id, actor.role);
 }
 
 export interface ListTokensQuery extends PageRequest {
@@ -206,8 +205,8 @@ export async function listPersonalTokens(deps: Deps, ctx: Ctx, query: ListTokens
   }
   if (query.status === 'expired') q = q.where('revoked_at', 'is', null).where('expires_at', '<=', now);
   const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
-  const inherited = ownerGrants(deps, ctx.actor);
-  return toPage(rows, limit, (row) => toTokenView(row, now, inherited));
+  const inherited = await ownerGrants(deps, ctx.actor);
+  return toPage(rows, limit, (row) => toTokenView(row, now, { inherited }));
 }
 
 async function loadOwnToken(deps: Deps, actor: Actor, userId: string, id: string): Promise<TokensTable> {
@@ -226,7 +225,7 @@ async function loadOwnToken(deps: Deps, actor: Actor, userId: string, id: string
 export async function getPersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
   const userId = requireSelfService(ctx.actor, 'tokens:read');
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
-  return toTokenView(row, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor));
+  return toTokenView(row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) });
 }
 
 export const MAX_GRACE_SECONDS = 86_400;
@@ -274,7 +273,7 @@ export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, graceP
   const userId = requireSelfService(ctx.actor, 'tokens:manage');
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
   const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);
-  return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor)), token: rolled.secret };
+  return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) }), token: rolled.secret };
 }
 
 /** Revocation is permanent; revoking a revoked token changes nothing. */
@@ -298,7 +297,7 @@ export async function revokePersonalToken(deps: Deps, ctx: Ctx, id: string): Pro
   const userId = requireSelfService(ctx.actor, 'tokens:manage');
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
   const revoked = await revokeTokenRow(deps, ctx, row);
-  return toTokenView(revoked, deps.clock.now().toISOString(), ownerGrants(deps, ctx.actor));
+  return toTokenView(revoked, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) });
 }
 
 export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ revoked: number }> {
@@ -322,4 +321,98 @@ export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ r
     });
     return { revoked: rows.length };
   });
+}
+
+export interface MintServiceInput extends ExpiryInput {
+  name: string;
+  /** The token's own grants, fixed at issuance (null with `role`: the role's scopes). */
+  grants: Grant[] | null;
+  role?: string | null;
+  serviceAccountId?: string | null;
+  teamId?: string | null;
+  /** Whose namespace the name is unique in: the service account, the team or the org. */
+  ownerKey: string;
+  /** Attach to the issuing team at once with this grant (takes a seat). */
+  attachment?: Grant | null;
+}
+
+/** Issues a service token (org API key, service-account token or team token). Callers check permissions first. */
+export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceInput): Promise<MintedToken> {
+  const { actor } = ctx;
+  const now = deps.clock.now();
+  const policy = await loadPolicy(deps, actor.org.id);
+  const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
+  const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+  const { row, secret } = await change(deps, actor.org.id, async (trx) => {
+    if (input.attachment) await assertSeatFree(deps, trx, actor.org.id);
+    const minted = await insertToken(trx, deps, {
+      orgId: actor.org.id,
+      kind: 'service',
+      ownerUserId: null,
+      serviceAccountId: input.serviceAccountId ?? null,
+      teamId: input.teamId ?? null,
+      role: input.role ?? null,
+      ownerKey: input.ownerKey,
+      name: input.name,
+      grants: input.grants,
+      expiresAt,
+      createdBy: actor,
+    });
+    const who = auditActorOf(actor);
+    await recordEvent(trx, now, actor.org.id, who, ctx, {
+      action: 'token.minted',
+      targetType: 'token',
+      targetId: minted.row.id,
+      metadata: {
+        name: minted.row.name,
+        prefix: minted.row.prefix,
+        kind: 'service',
+        role: input.role ?? null,
+        serviceAccountId: input.serviceAccountId ?? null,
+        teamId: input.teamId ?? null,
+        grants: input.grants,
+        expiresAt,
+      },
+    });
+    if (input.attachment?.team) await insertAttachment(trx, deps, ctx, minted.row, input.attachment);
+    return minted;
+  });
+  const attachments = input.attachment ? [input.attachment] : [];
+  return { ...toTokenView(row, now.toISOString(), { attachments }), token: secret };
+}
+
+/** Attaches a service token to a team with a grant, recording it. The caller checks the seat. */
+export async function insertAttachment(trx: Transaction<Database>, deps: Deps, ctx: Ctx, token: TokensTable, grant: Grant): Promise<void> {
+  const now = deps.clock.now();
+  await trx
+    .insertInto('token_attachments')
+    .values({
+      token_id: token.id,
+      team_id: grant.team as string,
+      org_id: token.org_id,
+      scopes: JSON.stringify(grant.scopes),
+      resources: grant.resources === null ? null : JSON.stringify(grant.resources),
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    })
+    .execute();
+  await recordEvent(trx, now, token.org_id, auditActorOf(ctx.actor), ctx, {
+    action: 'token.attached',
+    targetType: 'token',
+    targetId: token.id,
+    metadata: { name: token.name, prefix: token.prefix, teamId: grant.team, scopes: grant.scopes, resources: grant.resources },
+  });
+}
+
+/** Team grants of each token, for views. */
+export async function attachmentsByToken(deps: Deps, tokenIds: string[]): Promise<Map<string, Grant[]>> {
+  const out = new Map<string, Grant[]>();
+  if (tokenIds.length === 0) return out;
+  const rows = await deps.db.selectFrom('token_attachments').selectAll().where('token_id', 'in', tokenIds).execute();
+  for (const row of rows) {
+    const list = out.get(row.token_id) ?? [];
+    list.push(grantOf(row, row.team_id));
+    out.set(row.token_id, list);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // How a token is shown: never its secret, always its status.
 import type { TokensTable } from '../db/schema.js';
-import { scopesOf, type Grant } from '../permissions/engine.js';
+import { mergeGrants, scopesOf, type Grant } from '../permissions/engine.js';
 import { parseGrants } from '../permissions/principals.js';
 
 export type TokenStatus = 'active' | 'revoked' | 'expired';
@@ -17,6 +17,8 @@ export interface TokenView {
   role: string | null;
   ownerUserId: string | null;
   serviceAccountId: string | null;
+  /** The team that issued this service token, if any. */
+  teamId: string | null;
   expiresAt: string | null;
   createdAt: string;
   createdBy: { type: string; id: string | null };
@@ -34,10 +36,16 @@ export function tokenStatus(row: Pick<TokensTable, 'revoked_at' | 'expires_at'>,
   return 'active';
 }
 
-/** `inherited`: the owner's current grants, shown for tokens that inherit them. */
-export function toTokenView(row: TokensTable, now: string, inherited: Grant[] = []): TokenView {
+export interface ViewContext {
+  /** The owner's current grants, shown for personal tokens that inherit them. */
+  inherited?: Grant[];
+  /** The token's team attachments (service tokens). */
+  attachments?: Grant[];
+}
+
+export function toTokenView(row: TokensTable, now: string, context: ViewContext = {}): TokenView {
   const own = parseGrants(row.grants);
-  const grants = own ?? inherited;
+  const grants = mergeGrants([...(own ?? context.inherited ?? []), ...(context.attachments ?? [])]);
   return {
     id: row.id,
     name: row.name,
@@ -49,6 +57,7 @@ export function toTokenView(row: TokensTable, now: string, inherited: Grant[] = 
     role: row.role,
     ownerUserId: row.owner_user_id,
     serviceAccountId: row.service_account_id,
+    teamId: row.team_id,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     createdBy: { type: row.created_by_type, id: row.created_by_id },
