@@ -5,7 +5,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Free text that is never a control character: names, descriptions. */
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' });
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$' });
 export const Id = Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z]{2,8}_[0-9A-Za-z]+$' });
 export const Scope = Type.String({ minLength: 3, maxLength: 100, pattern: '^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$' });
 export const ResourceId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
