@@ -102,8 +102,10 @@ function nameTaken(name: string): AppError {
  * Managing one's own personal tokens is self-service for a person at the
  * dashboard; a token doing it needs the scope, so a narrow token cannot mint.
  */
-function requireSelfService(actor: Actor, scope: 'tokens:read' | 'tokens:manage'): string {
+function requireSelfService(actor: Actor, scope: 'tokens:read' | 'tokens:manage', tokenId?: string): string {
   if (actor.principal.type !== 'user') {
+    // A non-user has no personal tokens: any id it names does not exist for it.
+    if (tokenId !== undefined) throw new AppError('not_found', `No personal token ${tokenId}`);
     throw new AppError('forbidden', 'Personal access tokens belong to users; this credential is not a user');
   }
   if (actor.credential.type === 'token') requireScope(actor.grants, { scope });
@@ -223,7 +225,7 @@ async function loadOwnToken(deps: Deps, actor: Actor, userId: string, id: string
 }
 
 export async function getPersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
-  const userId = requireSelfService(ctx.actor, 'tokens:read');
+  const userId = requireSelfService(ctx.actor, 'tokens:read', id);
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
   return toTokenView(row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) });
 }
@@ -270,7 +272,7 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
 }
 
 export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
-  const userId = requireSelfService(ctx.actor, 'tokens:manage');
+  const userId = requireSelfService(ctx.actor, 'tokens:manage', id);
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
   const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);
   return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) }), token: rolled.secret };
@@ -294,7 +296,7 @@ export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Pr
 }
 
 export async function revokePersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
-  const userId = requireSelfService(ctx.actor, 'tokens:manage');
+  const userId = requireSelfService(ctx.actor, 'tokens:manage', id);
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
   const revoked = await revokeTokenRow(deps, ctx, row);
   return toTokenView(revoked, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) });
