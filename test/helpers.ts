@@ -1,6 +1,7 @@
 // One-line setup for tests: a real app on a real database (a fresh SQLite file per
-// app), an org with an owner and a token, and small request helpers.
-import { mkdtempSync, rmSync } from 'node:fs';
+// app, or a fresh schema in the run's PostgreSQL database in the postgres project),
+// an org with an owner and a token, and small request helpers.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,8 @@ import type { Deps } from '../src/deps.js';
 import { initialize } from '../src/orgs/bootstrap.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { newId } from '../src/random.js';
+import { inject } from 'vitest';
+import { createSchema, dropSchema, withSearchPath } from './postgres.js';
 
 export const TEST_SCOPES = [
   { scope: 'issues:read', category: 'Data', description: 'Read issues' },
@@ -50,12 +53,33 @@ export interface TestAppOptions {
   dataDir?: string;
 }
 
+/** The database this test project runs on (vitest.config.ts sets it per project). */
+export const testDialect: 'sqlite' | 'postgres' = process.env.LATCHKEY_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * On PostgreSQL, the schema that stands for `dataDir`'s database: a new one, or
+ * the one an earlier app on the same data directory made (a "restart").
+ */
+async function postgresDatabaseFor(dataDir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const runUrl = inject('postgresRunUrl');
+  const marker = path.join(dataDir, 'test-postgres-schema');
+  let schema = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : null;
+  if (!schema) {
+    schema = await createSchema(runUrl);
+    writeFileSync(marker, schema);
+  }
+  const name = schema;
+  return { url: withSearchPath(runUrl, name), drop: () => dropSchema(runUrl, name) };
+}
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'latchkey-test-'));
+  const postgres = testDialect === 'postgres' ? await postgresDatabaseFor(dataDir) : null;
   const config = loadConfig({
     env: {},
     cwd: dataDir,
     dataDir,
+    ...(postgres ? { databaseUrl: postgres.url } : {}),
     overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, ...options.overrides },
   });
   const clock = options.clock ?? new ManualClock(new Date());
@@ -71,7 +95,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     pepper,
     close: async () => {
       await app.close();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      // A caller's own data directory may be opened again, so its database stays
+      // (the run's PostgreSQL database is dropped at the end anyway).
+      if (!options.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await postgres?.drop();
+      }
     },
   };
 }

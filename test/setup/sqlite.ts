@@ -1,0 +1,9 @@
+// Global setup of the `sqlite` test project. Each test app makes its own SQLite
+// file, so there is nothing to prepare; this only says when PostgreSQL is left out.
+import { TEST_DATABASE_URL_VARIABLE } from '../postgres.js';
+
+export default function setup(): void {
+  if (!process.env[TEST_DATABASE_URL_VARIABLE]) {
+    console.log(`PostgreSQL run skipped: ${TEST_DATABASE_URL_VARIABLE} is not set (set it to a postgres:// URL to run the suite on PostgreSQL as well).`);
+  }
+}
