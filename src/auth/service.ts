@@ -9,6 +9,7 @@ import { newId, randomBase62 } from '../random.js';
 import { addSeconds } from '../clock.js';
 import { parseToken } from '../tokens/format.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { assertSeatFree } from '../orgs/service.js';
 
 export interface SessionStart {
   user: { id: string; email: string; name: string };
@@ -119,6 +120,7 @@ export async function acceptInvite(
     if (!invite || invite.accepted_at !== null || invite.expires_at <= now.toISOString()) throw invalid;
     const taken = await trx.selectFrom('users').select('id').where('email', '=', invite.email).executeTakeFirst();
     if (taken) throw new AppError('email_taken', 'A user with this email already exists; ask to be added as a member instead');
+    await assertSeatFree(deps, trx, invite.org_id);
     const user = { id: newId('usr', now), email: invite.email, name: input.name };
     await trx.insertInto('users').values({ ...user, password_hash: passwordHash, created_at: now.toISOString() }).execute();
     await trx
