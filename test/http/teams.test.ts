@@ -128,9 +128,11 @@ describe('teams', () => {
     expectProblem(await post(`/v1/teams/${managed.id}/tokens`, { name: 'wide', scopes: ['issues:write'] }, lead.token), 403, 'scope_not_permitted');
     // Cannot manage another team.
     expectProblem(await post(`/v1/teams/${other.id}/tokens`, { name: 'x', scopes: ['issues:read'] }, lead.token), 403, 'forbidden');
-    // Sees only the team it can read.
-    const teams = (await request(t, { method: 'GET', url: '/v1/teams', token: lead.token })).json();
+    // A token that can read only this team lists only this team.
+    const reader = (await post(`/v1/teams/${managed.id}/tokens`, { name: 'reader', scopes: ['teams:read'] }, lead.token)).json();
+    const teams = (await request(t, { method: 'GET', url: '/v1/teams', token: reader.token })).json();
     expect(teams.data.map((x: { id: string }) => x.id)).toEqual([managed.id]);
+    expectProblem(await request(t, { method: 'GET', url: `/v1/teams/${other.id}`, token: reader.token }), 403, 'forbidden');
   });
 
   it('deleting a team revokes the tokens it issued and detaches the others', async () => {
