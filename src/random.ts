@@ -21,15 +21,27 @@ export function randomBase62(length: number): string {
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**
- * An opaque id with a type prefix (`tok_…`). The first 10 characters encode the
- * creation time, so ids sort by creation and serve directly as pagination cursors.
+ * An opaque id with a type prefix (`tok_…`): 10 characters of creation time, a
+ * 4-character sequence within the millisecond, then 10 random characters. Ids
+ * from one process sort in creation order, so they serve as pagination cursors.
  */
+let lastMs = -1;
+let sequence = 0;
+
 export function newId(prefix: string, now: Date = new Date()): string {
-  let time = now.getTime();
+  // Never step back (a test clock, or ids made with and without one): stay monotonic.
+  let time = Math.max(now.getTime(), lastMs);
+  if (time === lastMs) sequence++;
+  else {
+    lastMs = time;
+    sequence = 0;
+  }
   let head = '';
   for (let i = 0; i < 10; i++) {
     head = CROCKFORD[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  return `${prefix}_${head}${randomBase62(14)}`;
+  let seq = '';
+  for (let i = 0, n = sequence; i < 4; i++, n = Math.floor(n / 62)) seq = BASE62[n % 62] + seq;
+  return `${prefix}_${head}${seq}${randomBase62(10)}`;
 }

@@ -76,7 +76,9 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
   const since = isoOrThrow(filters.since, 'since');
   const until = isoOrThrow(filters.until, 'until');
   let q = deps.db.selectFrom('audit_events').selectAll().where('org_id', '=', ctx.actor.org.id);
-  if (after) q = q.where('id', '<', after);
+  // Events are ordered by their place in the org's chain, not by id (two nodes
+  // may write in the same millisecond).
+  if (after) q = q.where('seq', '<', (eb) => eb.selectFrom('audit_events').select('seq').where('id', '=', after).where('org_id', '=', ctx.actor.org.id));
   if (filters.actor !== undefined) {
     const actor = filters.actor;
     q = ['user', 'token', 'system'].includes(actor)
@@ -95,7 +97,7 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
   if (filters.target !== undefined) q = q.where('target_id', '=', filters.target);
   if (since) q = q.where('created_at', '>=', since);
   if (until) q = q.where('created_at', '<', until);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
   return toPage(rows, limit, toAuditView);
 }
 
