@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { AppError, errorCatalogue, isAppError, type ErrorCode, type FieldError } from '../errors.js';
+import { newId } from '../random.js';
 
 export const PROBLEM_TYPE_BASE = '/problems/';
 
@@ -103,7 +104,8 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
 /** HTTP that Node's parser rejects (control characters in headers, bad framing) still gets problem+json. */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return;
-  const requestId = `req_client_${Date.now().toString(36)}`;
+  // A real id, like every other request's: a clock-based one repeats within a millisecond.
+  const requestId = newId('req');
   const large = error.code === 'HPE_HEADER_OVERFLOW';
   const body = JSON.stringify(
     large
