@@ -12,6 +12,18 @@ import {
   type ScopeDefinition,
 } from './permissions/catalogue.js';
 
+/** The verification cache (tokens/cache.ts). */
+export interface TokenCacheOptions {
+  /** Backstop: how long a cached verification may be served without a re-read; 0 turns the cache off. */
+  ttlMs: number;
+  /** How long "no such token" is remembered. */
+  negativeTtlMs: number;
+  /** Bound on entries (the oldest go first), for each of the positive and negative caches. */
+  maxEntries: number;
+}
+
+export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
+
 export interface PlanDefinition {
   name: string;
   seatLimit: number | null;
@@ -33,6 +45,7 @@ export interface Config {
   sessionTtlSeconds: number;
   inviteTtlSeconds: number;
   lastUseFlushMs: number;
+  tokenCache: TokenCacheOptions;
   /** scrypt cost parameter N for passwords. */
   passwordCost: number;
   cookieSecure: boolean;
@@ -56,6 +69,7 @@ interface FileConfig {
   bodyLimit?: number;
   sessionTtlSeconds?: number;
   lastUseFlushMs?: number;
+  tokenCache?: Partial<TokenCacheOptions>;
 }
 
 export class ConfigError extends Error {}
@@ -131,6 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     sessionTtlSeconds: file.sessionTtlSeconds ?? 12 * 3600,
     inviteTtlSeconds: 7 * 86_400,
     lastUseFlushMs: file.lastUseFlushMs ?? 1000,
+    tokenCache: { ...DEFAULT_TOKEN_CACHE, ...file.tokenCache },
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
     trustProxy: options.overrides?.trustProxy ?? env.LATCHKEY_TRUST_PROXY === 'true',

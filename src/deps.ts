@@ -1,10 +1,11 @@
 // What every service function receives: the shared dependencies (built once by
 // buildApp or the CLI) and, per call, who is acting and from where.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/schema.js';
 import type { Grant } from './permissions/engine.js';
+import type { TokenCache } from './tokens/cache.js';
 import type { SecretHasher } from './tokens/hashing.js';
 import type { LastUseRecorder } from './tokens/last-use.js';
 
@@ -16,6 +17,13 @@ export interface Deps {
   lastUse: LastUseRecorder;
   /** Called after a committed change to an org's state (see db/change.ts). */
   changed(orgId: string): Promise<void>;
+  /**
+   * Called inside a change's transaction so other nodes hear of it when it commits
+   * (PostgreSQL NOTIFY, see db/notify.ts); absent where there are no other nodes.
+   */
+  publishChange?(trx: Transaction<Database>, orgId: string): Promise<void>;
+  /** The verification cache (tokens/cache.ts); absent in the CLI, which always reads the database. */
+  tokenCache?: TokenCache;
 }
 
 export interface OrgRef {

@@ -2,6 +2,7 @@
 // service dependencies built from them.
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, migrateToLatest, type DatabaseHandle } from '../db/connect.js';
+import { publishChange } from '../db/notify.js';
 import { systemClock } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { loadPepper, SecretHasher } from '../tokens/hashing.js';
@@ -26,6 +27,8 @@ export async function openRuntime(options: GlobalOptions, init: { createPepper: 
   await migrateToLatest(handle.db);
   const lastUse = new LastUseRecorder(handle.db, systemClock);
   const deps: Deps = { db: handle.db, config, clock: systemClock, hasher: new SecretHasher(pepper), lastUse, changed: async () => undefined };
+  // A command run against a shared PostgreSQL tells the serving nodes, so their caches drop what it changed.
+  if (handle.dialect === 'postgres') deps.publishChange = (trx, orgId) => publishChange(trx, orgId, 'cli');
   return {
     config,
     pepper,

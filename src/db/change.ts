@@ -7,7 +7,13 @@ import type { Deps } from '../deps.js';
 import type { Database } from './schema.js';
 
 export async function change<T>(deps: Deps, orgId: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  const result = await deps.db.transaction().execute(work);
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const done = await work(trx);
+    // Inside the transaction: PostgreSQL delivers the notification at commit, and
+    // never for a transaction that rolls back.
+    await deps.publishChange?.(trx, orgId);
+    return done;
+  });
   await deps.changed(orgId);
   return result;
 }

@@ -14,6 +14,8 @@ import type { Deps } from '../deps.js';
 import { newId } from '../random.js';
 import { SecretHasher } from '../tokens/hashing.js';
 import { LastUseRecorder } from '../tokens/last-use.js';
+import { TokenCache } from '../tokens/cache.js';
+import { ChangeListener, publishChange } from '../db/notify.js';
 import { tokenRoutes } from '../tokens/routes.js';
 import { authRoutes } from '../auth/routes.js';
 import { orgRoutes } from '../orgs/routes.js';
@@ -44,6 +46,8 @@ export interface BuildOptions {
 export interface BuiltApp {
   app: FastifyInstance;
   deps: Deps;
+  /** On PostgreSQL, the connection that hears other nodes' changes. */
+  changeListener: ChangeListener | null;
 }
 
 /** Header, cookie and body fields that hold secrets; pino replaces them in every log line. */
@@ -82,6 +86,23 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
 
   const lastUse = new LastUseRecorder(handle.db, clock, (error) => logger.error({ err: error }, 'last-use flush failed'));
   const deps: Deps = { db: handle.db, config, clock, hasher: new SecretHasher(options.pepper), lastUse, changed: async () => undefined };
+  // The verification cache hears of every change: this node's through change(),
+  // other nodes' (PostgreSQL) through the listener.
+  const tokenCache = new TokenCache(deps, config.tokenCache);
+  deps.tokenCache = tokenCache;
+  deps.changed = async (orgId) => tokenCache.invalidateOrg(orgId);
+  let listener: ChangeListener | null = null;
+  if (handle.dialect === 'postgres') {
+    const origin = newId('node');
+    deps.publishChange = (trx, orgId) => publishChange(trx, orgId, origin);
+    tokenCache.setListening(false);
+    listener = new ChangeListener(handle.url ?? config.databaseUrl, origin, {
+      onChange: (orgId) => tokenCache.invalidateOrg(orgId),
+      onListening: (listening) => tokenCache.setListening(listening),
+      onError: (error) => logger.warn({ err: error }, 'change listener lost its connection; verification cache off until it is back'),
+    });
+    await listener.start();
+  }
   const metrics = new Metrics();
 
   const app = Fastify({
@@ -134,6 +155,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
   app.addHook('onClose', async () => {
+    await listener?.stop();
     await lastUse.stop();
     if (!options.database) await handle.close();
   });
@@ -151,5 +173,5 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
-  return { app: app as unknown as FastifyInstance, deps };
+  return { app: app as unknown as FastifyInstance, deps, changeListener: listener };
 }

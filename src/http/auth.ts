@@ -5,10 +5,11 @@
 // Bearer/X-API-Key tokens win over the cookie; a cookie on an unsafe method must
 // carry the CSRF token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { resolveSession, resolveToken, type TokenFailure } from '../auth/credentials.js';
+import { resolveSession, type TokenFailure } from '../auth/credentials.js';
 import { csrfTokenFor } from '../auth/service.js';
 import type { Actor, CallMeta, Ctx, Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { resolveTokenCached } from '../tokens/cache.js';
 
 export type AuthMode = 'none' | 'session' | 'org';
 
@@ -71,7 +72,7 @@ export function authHook(deps: Deps) {
 
     const token = mode === 'org' ? presentedToken(request) : null;
     if (token !== null) {
-      const resolved = await resolveToken(deps, token);
+      const resolved = await resolveTokenCached(deps, token);
       if (!resolved.ok) throw challenge(TOKEN_FAILURES[resolved.code]);
       request.actor = resolved.actor;
       const meta = callMeta(request);

@@ -1,9 +1,10 @@
 // POST /v1/verify: the host API asks whether a presented token is valid and
 // whether it may do something. The answer is data (valid/code/allowed), not an
 // HTTP error, so the host can act on each case.
-import { resolveToken, type TokenFailure } from '../auth/credentials.js';
+import type { TokenFailure } from '../auth/credentials.js';
 import type { Ctx, Deps, OrgRef, Principal } from '../deps.js';
 import { allows, requireScope, scopesOf, type Grant } from '../permissions/engine.js';
+import { resolveTokenCached } from './cache.js';
 
 export interface VerifyInput {
   token: string;
@@ -30,7 +31,7 @@ const INVALID = { valid: false, allowed: false, token: null, principal: null, or
 
 export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Promise<VerifyResult> {
   requireScope(ctx.actor.grants, { scope: 'tokens:verify' });
-  const resolution = await resolveToken(deps, input.token);
+  const resolution = await resolveTokenCached(deps, input.token);
   if (!resolution.ok) {
     // Another org's token is, to this caller, a token that does not exist.
     if (resolution.orgId !== ctx.actor.org.id || !resolution.token) {

@@ -1,0 +1,168 @@
+// The verification fast path: what resolveToken found for a token, kept in memory
+// by the token's HMAC (never its plaintext), so a repeated verification does no
+// database work. Exactness (SPEC §3–4) comes from three rules:
+//   - Time: an entry is served only while the clock is before the token's expiry,
+//     the end of a rolled secret's grace period, and the TTL backstop. Past any of
+//     them the entry is dropped and resolveToken decides, so EXPIRED/REVOKED come
+//     from the one place that knows them, at the exact instant.
+//   - Changes: every permission-relevant write goes through change(), which calls
+//     invalidateOrg() after commit and before responding (and, on PostgreSQL, other
+//     nodes hear of it by NOTIFY). Each org carries the sequence number of its last
+//     change; a reader notes the sequence before its database read and refuses to
+//     store what it read if the org changed meanwhile, so a lookup that raced a
+//     commit never re-caches the state that commit replaced.
+//   - Deafness: when the node cannot hear other nodes' changes (its PostgreSQL
+//     listener is down), the cache is emptied and bypassed until it hears again.
+// Only successful resolutions and NOT_FOUND are cached; every other failure goes
+// to the database each time.
+import { resolveToken, type TokenResolution } from '../auth/credentials.js';
+import { DEFAULT_TOKEN_CACHE, type TokenCacheOptions } from '../config.js';
+import type { Deps } from '../deps.js';
+import { MAX_TOKEN_LENGTH } from './format.js';
+
+type Resolved = Extract<TokenResolution, { ok: true }>;
+
+interface Entry {
+  resolution: Resolved;
+  orgId: string;
+  /** The sequence number noted before the read that produced it. */
+  readAt: number;
+  /** Epoch ms from which the entry must not be served (expiry, grace end or TTL). */
+  freshUntil: number;
+}
+
+export interface TokenCacheStats {
+  hits: number;
+  misses: number;
+  negativeHits: number;
+  /** Entries refused because their org changed while they were being read. */
+  refused: number;
+  flushes: number;
+  size: number;
+}
+
+const NOT_FOUND: TokenResolution = Object.freeze({ ok: false, code: 'NOT_FOUND', token: null, orgId: null });
+
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+  /**
+   * Why negative entries are not dropped when an org changes: a hash enters this
+   * map only after a lookup found no secret with it, and for that hash to exist
+   * later a mint or roll would have to draw exactly the presented value from the
+   * CSPRNG (≥190 bits), so a real new token is never hidden by it. The short TTL
+   * covers what does not go through change() (a restored backup, a row written by
+   * hand); the size bound keeps a flood of fabricated tokens from growing memory.
+   */
+  private readonly unknown = new Map<string, number>();
+  /** Org id → sequence number of its last change. */
+  private readonly orgChangedAt = new Map<string, number>();
+  private sequence = 0;
+  /** Reads that began before this sequence number are never stored (a flush happened after they began). */
+  private floor = 0;
+  private listening = true;
+  private readonly counters = { hits: 0, misses: 0, negativeHits: 0, refused: 0, flushes: 0 };
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: TokenCacheOptions = DEFAULT_TOKEN_CACHE,
+  ) {}
+
+  /** Same contract as resolveToken(deps, presented), answered from memory when it safely can be. */
+  async resolve(presented: string): Promise<TokenResolution> {
+    if (this.options.ttlMs <= 0 || !this.listening || presented.length > MAX_TOKEN_LENGTH) return resolveToken(this.deps, presented);
+    const hash = this.deps.hasher.hash(presented);
+    const now = this.deps.clock.now().getTime();
+
+    const entry = this.entries.get(hash);
+    if (entry !== undefined) {
+      if (now < entry.freshUntil && entry.readAt >= this.floor && (this.orgChangedAt.get(entry.orgId) ?? 0) <= entry.readAt) {
+        this.counters.hits++;
+        return entry.resolution;
+      }
+      this.entries.delete(hash);
+    } else {
+      const unknownUntil = this.unknown.get(hash);
+      if (unknownUntil !== undefined) {
+        if (now < unknownUntil) {
+          this.counters.negativeHits++;
+          return NOT_FOUND;
+        }
+        this.unknown.delete(hash);
+      }
+    }
+
+    this.counters.misses++;
+    const readAt = this.sequence;
+    const resolution = await resolveToken(this.deps, presented);
+    if (resolution.ok) this.store(hash, resolution, readAt);
+    else if (resolution.code === 'NOT_FOUND' && readAt >= this.floor) {
+      if (this.unknown.size >= this.options.maxEntries) this.evictOldest(this.unknown);
+      this.unknown.set(hash, now + this.options.negativeTtlMs);
+    }
+    return resolution;
+  }
+
+  /** The org's state changed (after commit): nothing read before now may be served or stored. */
+  invalidateOrg(orgId: string): void {
+    this.orgChangedAt.set(orgId, ++this.sequence);
+  }
+
+  /** Forget everything, including reads in flight (used when changes may have been missed). */
+  flush(): void {
+    this.floor = ++this.sequence;
+    this.entries.clear();
+    this.unknown.clear();
+    this.counters.flushes++;
+  }
+
+  /**
+   * Whether this node hears every change. While it does not (a lost PostgreSQL
+   * listener), nothing is cached; both transitions flush, since changes may have
+   * been missed in between.
+   */
+  setListening(listening: boolean): void {
+    this.flush();
+    this.listening = listening;
+  }
+
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  stats(): TokenCacheStats {
+    return { ...this.counters, size: this.entries.size };
+  }
+
+  private store(hash: string, resolution: Resolved, readAt: number): void {
+    const orgId = resolution.actor.org.id;
+    if (readAt < this.floor || (this.orgChangedAt.get(orgId) ?? 0) > readAt) {
+      this.counters.refused++;
+      return;
+    }
+    let freshUntil = this.deps.clock.now().getTime() + this.options.ttlMs;
+    const expiresAt = resolution.token.expires_at;
+    if (expiresAt !== null) freshUntil = Math.min(freshUntil, Date.parse(expiresAt));
+    if (resolution.secretValidUntil !== null) freshUntil = Math.min(freshUntil, Date.parse(resolution.secretValidUntil));
+    if (this.entries.size >= this.options.maxEntries) this.evictOldest(this.entries);
+    // Every hit hands out this same object: frozen, a caller that modifies it fails loudly instead of changing the next caller's answer.
+    this.entries.set(hash, { resolution: deepFreeze(resolution), orgId, readAt, freshUntil });
+  }
+
+  private evictOldest(map: Map<string, unknown>): void {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** resolveToken through the app's cache when it has one (the CLI has none). */
+export function resolveTokenCached(deps: Deps, presented: string): Promise<TokenResolution> {
+  return deps.tokenCache ? deps.tokenCache.resolve(presented) : resolveToken(deps, presented);
+}
