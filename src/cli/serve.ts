@@ -20,7 +20,7 @@ export async function serveCommand(options: ServeOptions, banner: string[] = [])
     return 2;
   }
   const host = options.host ?? process.env.HOST ?? '127.0.0.1';
-  const { app } = await buildApp({ config: runtime.config, pepper: runtime.pepper, database: runtime.handle });
+  const { app } = await buildApp({ config: runtime.config, pepper: runtime.pepper, database: runtime.handle, logLevel: process.env.LATCHKEY_LOG_LEVEL ?? 'info' });
   const address = await app.listen({ port, host });
   process.stdout.write([...banner, `Latchkey listening on ${address}`, ''].join('\n'));
 
