@@ -1,6 +1,6 @@
 // buildApp(options) → a ready Fastify instance with every route, built only from
 // its arguments (no globals), so a test can run several apps side by side.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -27,7 +27,7 @@ import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './problem.js';
+import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -62,9 +62,14 @@ export const REDACT_PATHS = [
   '*.inviteToken',
 ];
 
+/** Fastify's request serializer, with any token a client put in the path or query cut to its display prefix. */
+function serializeRequest(req: FastifyRequest) {
+  return { method: req.method, url: redactTokens(req.url), host: req.host, remoteAddress: req.ip };
+}
+
 export function createLogger(stream: DestinationStream | false | undefined, level = 'info'): Logger {
   if (stream === false) return pino({ level: 'silent' });
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, stream ?? pino.destination(1));
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, stream ?? pino.destination(1));
 }
 
 function validators() {

@@ -97,8 +97,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   return sendProblem(reply, appError);
 }
 
+/** Anything shaped like a token (`lk_pat_3fKq…`) cut to its display prefix: clients do put tokens in URLs. */
+export function redactTokens(text: string): string {
+  return text.replace(/([a-z][a-z0-9]{0,15}_(?:pat|sat|inv)_[0-9A-Za-z]{4})[0-9A-Za-z]+/g, '$1…');
+}
+
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, new AppError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  return sendProblem(reply, new AppError('route_not_found', `No route ${request.method} ${redactTokens(request.url.split('?')[0] ?? '')}`));
 }
 
 /** HTTP that Node's parser rejects (control characters in headers, bad framing) still gets problem+json. */
