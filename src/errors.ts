@@ -20,8 +20,6 @@ export const errorCatalogue = {
   invalid_credentials: { status: 401, title: 'Invalid email or password' },
   session_expired: { status: 401, title: 'Session expired' },
   forbidden: { status: 403, title: 'Forbidden' },
-  scope_not_permitted: { status: 403, title: 'Scope not permitted' },
-  role_not_permitted: { status: 403, title: 'Role not permitted' },
   csrf_failed: { status: 403, title: 'CSRF token missing or invalid' },
   session_required: { status: 403, title: 'Session required' },
   plan_feature_unavailable: { status: 403, title: 'Not available on this plan' },

@@ -11,7 +11,7 @@ export function assertGrantable(deps: Deps, actor: Actor, grants: Grant[]): void
   for (const grant of grants) assertKnownScopes(deps.config.catalogue, grant.scopes);
   const missing = uncoveredScopes(actor.grants, grants);
   if (missing.length > 0) {
-    throw new AppError('scope_not_permitted', `You cannot grant what you do not have: ${missing.join(', ')}`, {
+    throw new AppError('forbidden', `You cannot grant what you do not have: ${missing.join(', ')}`, {
       errors: missing.map((s) => ({ field: 'scopes', message: `not within your permissions: ${s}` })),
     });
   }
@@ -32,6 +32,6 @@ export function assertMayGiveRole(deps: Deps, actor: Actor, roleName: string): v
   }
   const missing = uncoveredScopes(actor.grants, orgWide(role.scopes));
   if (missing.length > 0) {
-    throw new AppError('role_not_permitted', `You cannot give or change the role ${roleName}: it holds ${missing.join(', ')}, which you lack`);
+    throw new AppError('forbidden', `You cannot give or change the role ${roleName}: it holds ${missing.join(', ')}, which you lack`);
   }
 }

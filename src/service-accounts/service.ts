@@ -187,7 +187,7 @@ export async function issueServiceAccountToken(
   const grant = input.scopes === undefined ? accountGrant : grantFrom(input.scopes, input.resources ?? accountGrant.resources);
   const beyondAccount = uncoveredScopes([accountGrant], [grant]);
   if (beyondAccount.length > 0) {
-    throw new AppError('scope_not_permitted', `The service account does not hold: ${beyondAccount.join(', ')}`, {
+    throw new AppError('forbidden', `The service account does not hold: ${beyondAccount.join(', ')}`, {
       errors: beyondAccount.map((s) => ({ field: 'scopes', message: `not held by the service account: ${s}` })),
     });
   }

@@ -17,7 +17,7 @@ describe('no escalation', () => {
   it('a member cannot mint a personal token with a scope they lack', async () => {
     const member = await addMember(t, org, 'member');
     const res = await request(t, { method: 'POST', url: '/v1/api-tokens', session: member.session, payload: { name: 'x', scopes: ['members:manage'] } });
-    const body = expectProblem(res, 403, 'scope_not_permitted');
+    const body = expectProblem(res, 403, 'forbidden');
     expect(body.detail).toContain('members:manage');
     // A member's token lacks tokens:manage, so it cannot mint at all.
     expectProblem(await post('/v1/api-tokens', { name: 'y' }, member.token), 403, 'forbidden');
@@ -25,7 +25,7 @@ describe('no escalation', () => {
 
   it('a narrowed token mints only within its narrowing, even when it names no scopes', async () => {
     const narrow = (await post('/v1/api-tokens', { name: 'narrow', scopes: ['tokens:manage', 'issues:read'] })).json();
-    expectProblem(await post('/v1/api-tokens', { name: 'wider', scopes: ['org:manage'] }, narrow.token), 403, 'scope_not_permitted');
+    expectProblem(await post('/v1/api-tokens', { name: 'wider', scopes: ['org:manage'] }, narrow.token), 403, 'forbidden');
     const child = await post('/v1/api-tokens', { name: 'child' }, narrow.token);
     expect(child.statusCode).toBe(201);
     expect(child.json().scopes).toEqual(['issues:read', 'tokens:manage']);
@@ -45,12 +45,12 @@ describe('no escalation', () => {
 
   it("an org API key's role must not exceed its creator's", async () => {
     const admin = await addMember(t, org, 'admin');
-    expectProblem(await post('/v1/tokens', { name: 'k1', role: 'owner' }, admin.token), 403, 'role_not_permitted');
+    expectProblem(await post('/v1/tokens', { name: 'k1', role: 'owner' }, admin.token), 403, 'forbidden');
     const ok = await post('/v1/tokens', { name: 'k2', role: 'admin' }, admin.token);
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ kind: 'service', role: 'admin' });
     // The key itself cannot mint an owner key either.
-    expectProblem(await post('/v1/tokens', { name: 'k3', role: 'owner' }, ok.json().token), 403, 'role_not_permitted');
+    expectProblem(await post('/v1/tokens', { name: 'k3', role: 'owner' }, ok.json().token), 403, 'forbidden');
     // And its principal is the org, not the admin.
     const me = (await request(t, { method: 'GET', url: '/v1/me', token: ok.json().token })).json();
     expect(me.principal).toMatchObject({ type: 'org', id: org.orgId });
@@ -60,10 +60,10 @@ describe('no escalation', () => {
 
   it('an admin cannot make anyone owner, nor change an owner', async () => {
     const admin = await addMember(t, org, 'admin');
-    expectProblem(await request(t, { method: 'PATCH', url: `/v1/members/${admin.userId}`, token: admin.token, payload: { role: 'owner' } }), 403, 'role_not_permitted');
-    expectProblem(await request(t, { method: 'PATCH', url: `/v1/members/${org.ownerId}`, token: admin.token, payload: { role: 'viewer' } }), 403, 'role_not_permitted');
-    expectProblem(await request(t, { method: 'DELETE', url: `/v1/members/${org.ownerId}`, token: admin.token }), 403, 'role_not_permitted');
-    expectProblem(await post('/v1/members', { email: 'boss@example.com', role: 'owner' }, admin.token), 403, 'role_not_permitted');
+    expectProblem(await request(t, { method: 'PATCH', url: `/v1/members/${admin.userId}`, token: admin.token, payload: { role: 'owner' } }), 403, 'forbidden');
+    expectProblem(await request(t, { method: 'PATCH', url: `/v1/members/${org.ownerId}`, token: admin.token, payload: { role: 'viewer' } }), 403, 'forbidden');
+    expectProblem(await request(t, { method: 'DELETE', url: `/v1/members/${org.ownerId}`, token: admin.token }), 403, 'forbidden');
+    expectProblem(await post('/v1/members', { email: 'boss@example.com', role: 'owner' }, admin.token), 403, 'forbidden');
   });
 
   it('a team token without team:manage cannot manage the team; grants beyond the granter are refused', async () => {
@@ -80,7 +80,7 @@ describe('no escalation', () => {
     expectProblem(
       await request(t, { method: 'PUT', url: `/v1/teams/${team.id}/tokens/${key.id}`, token: manager.token, payload: { scopes: ['issues:write'] } }),
       403,
-      'scope_not_permitted',
+      'forbidden',
     );
   });
 

@@ -74,10 +74,10 @@ describe('POST /v1/members', () => {
     expectProblem(await request(t, { method: 'POST', url: '/v1/members', token: org.token, payload: { email: 'not an email', role: 'member' } }), 400, 'validation_failed');
   });
 
-  it('an admin cannot grant owner (403 role_not_permitted); a member cannot add anyone', async () => {
+  it('an admin cannot grant owner (403 forbidden); a member cannot add anyone', async () => {
     const admin = await addMember(t, org, 'admin');
     const res = await request(t, { method: 'POST', url: '/v1/members', token: admin.token, payload: { email: 'wannabe@example.com', role: 'owner' } });
-    expectProblem(res, 403, 'role_not_permitted');
+    expectProblem(res, 403, 'forbidden');
     expect(await t.deps.db.selectFrom('invitations').select('id').where('email', '=', 'wannabe@example.com').execute()).toHaveLength(0);
     expect((await request(t, { method: 'POST', url: '/v1/members', token: admin.token, payload: { email: 'helper@example.com', role: 'admin' } })).statusCode).toBe(201);
     const member = await addMember(t, org, 'member');
@@ -157,11 +157,11 @@ describe('owners', () => {
   it('an admin cannot promote to owner, nor change or remove an owner', async () => {
     const admin = await addMember(t, org, 'admin');
     const member = await addMember(t, org, 'member');
-    expectProblem(await patch(admin.token, member.userId, { role: 'owner' }), 403, 'role_not_permitted');
-    expectProblem(await patch(admin.token, admin.userId, { role: 'owner' }), 403, 'role_not_permitted');
-    expectProblem(await patch(admin.token, org.ownerId, { role: 'member' }), 403, 'role_not_permitted');
-    expectProblem(await patch(admin.token, org.ownerId, { status: 'suspended' }), 403, 'role_not_permitted');
-    expectProblem(await request(t, { method: 'DELETE', url: `/v1/members/${org.ownerId}`, token: admin.token }), 403, 'role_not_permitted');
+    expectProblem(await patch(admin.token, member.userId, { role: 'owner' }), 403, 'forbidden');
+    expectProblem(await patch(admin.token, admin.userId, { role: 'owner' }), 403, 'forbidden');
+    expectProblem(await patch(admin.token, org.ownerId, { role: 'member' }), 403, 'forbidden');
+    expectProblem(await patch(admin.token, org.ownerId, { status: 'suspended' }), 403, 'forbidden');
+    expectProblem(await request(t, { method: 'DELETE', url: `/v1/members/${org.ownerId}`, token: admin.token }), 403, 'forbidden');
     expect((await patch(admin.token, member.userId, { role: 'viewer' })).json().role).toBe('viewer');
     expect((await me(org.token)).json().role).toBe('owner');
   });

@@ -49,7 +49,7 @@ describe('service accounts', () => {
     expect((await verify(fresh.token, 'machines:read')).allowed).toBe(true);
 
     // A token cannot be issued beyond the account.
-    expectProblem(await post(`/v1/service-accounts/${sa.id}/tokens`, { name: 'wide', scopes: ['tokens:manage'] }), 403, 'scope_not_permitted');
+    expectProblem(await post(`/v1/service-accounts/${sa.id}/tokens`, { name: 'wide', scopes: ['tokens:manage'] }), 403, 'forbidden');
   });
 
   it('rolls and revokes its tokens', async () => {

@@ -125,7 +125,7 @@ describe('teams', () => {
     const issued = await post(`/v1/teams/${managed.id}/tokens`, { name: 'lead-ci', scopes: ['issues:read'] }, lead.token);
     expect(issued.statusCode).toBe(201);
     // Cannot grant more than the lead holds in the team.
-    expectProblem(await post(`/v1/teams/${managed.id}/tokens`, { name: 'wide', scopes: ['issues:write'] }, lead.token), 403, 'scope_not_permitted');
+    expectProblem(await post(`/v1/teams/${managed.id}/tokens`, { name: 'wide', scopes: ['issues:write'] }, lead.token), 403, 'forbidden');
     // Cannot manage another team.
     expectProblem(await post(`/v1/teams/${other.id}/tokens`, { name: 'x', scopes: ['issues:read'] }, lead.token), 403, 'forbidden');
     // A token that can read only this team lists only this team.

@@ -157,7 +157,7 @@ describe('scopes and narrowing', () => {
   it('a narrowed token cannot mint a wider one, and one minted without scopes keeps the narrowing', async () => {
     const minter = await mint(org.token, { scopes: ['tokens:manage', 'issues:read'] });
     const wider = await request(t, { method: 'POST', url: '/v1/api-tokens', token: minter.token, payload: { name: 'wider', scopes: ['issues:write'] } });
-    const body = expectProblem(wider, 403, 'scope_not_permitted');
+    const body = expectProblem(wider, 403, 'forbidden');
     expect(body.detail).toContain('issues:write');
     const child = await mint(minter.token);
     expect(child.scopes).toEqual(['issues:read', 'tokens:manage']);
@@ -166,10 +166,10 @@ describe('scopes and narrowing', () => {
     expect((await me(narrower.token)).json().scopes).toEqual(['issues:read']);
   });
 
-  it('refuses a scope the owner lacks with 403 scope_not_permitted naming the scope', async () => {
+  it('refuses a scope the owner lacks with 403 forbidden naming the scope', async () => {
     const member = await addMember(t, org, 'member');
     const res = await request(t, { method: 'POST', url: '/v1/api-tokens', session: member.session, payload: { name: 'x', scopes: ['issues:read', 'members:manage'] } });
-    const body = expectProblem(res, 403, 'scope_not_permitted');
+    const body = expectProblem(res, 403, 'forbidden');
     expect(body.detail).toContain('members:manage');
     expect(body.detail).not.toContain('issues:read');
     expect(body.errors).toEqual([{ field: 'scopes', message: 'not within your permissions: members:manage' }]);
