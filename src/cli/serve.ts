@@ -22,9 +22,10 @@ export async function serveCommand(options: ServeOptions, banner: string[] = [])
   const host = options.host ?? process.env.HOST ?? '127.0.0.1';
   const { app } = await buildApp({ config: runtime.config, pepper: runtime.pepper, database: runtime.handle, logLevel: process.env.LATCHKEY_LOG_LEVEL ?? 'info' });
   const address = await app.listen({ port, host });
-  process.stdout.write([...banner, `Latchkey listening on ${address}`, ''].join('\n'));
 
-  return new Promise<number>((resolve) => {
+  // The handlers go in before the URL is printed: whoever waits for that line may
+  // signal at once, and a signal with no handler kills us without flushing.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -43,6 +44,8 @@ export async function serveCommand(options: ServeOptions, banner: string[] = [])
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.stdout.write([...banner, `Latchkey listening on ${address}`, ''].join('\n'));
+  return stopped;
 }
 
 /** `npm start`: initialise an empty data directory with an owner who can sign in, then serve. */
