@@ -1,7 +1,7 @@
 // One-line setup for tests: a real app on a real database (a fresh SQLite file per
 // app, or a fresh schema in the run's PostgreSQL database in the postgres project),
 // an org with an owner and a token, and small request helpers.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -66,6 +66,7 @@ async function postgresDatabaseFor(dataDir: string): Promise<{ url: string; drop
   let schema = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : null;
   if (!schema) {
     schema = await createSchema(runUrl);
+    mkdirSync(dataDir, { recursive: true });
     writeFileSync(marker, schema);
   }
   const name = schema;

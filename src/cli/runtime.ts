@@ -24,7 +24,7 @@ export async function openRuntime(options: GlobalOptions, init: { createPepper: 
   const config = loadConfig({ dataDir: options.dataDir });
   const pepper = loadPepper(config.dataDir, process.env, { create: init.createPepper });
   const handle = openDatabase(config.databaseUrl);
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle);
   const lastUse = new LastUseRecorder(handle.db, systemClock);
   const deps: Deps = { db: handle.db, config, clock: systemClock, hasher: new SecretHasher(pepper), lastUse, changed: async () => undefined };
   // A command run against a shared PostgreSQL tells the serving nodes, so their caches drop what it changed.

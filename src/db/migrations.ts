@@ -1,89 +1,104 @@
 // Migrations, written once with Kysely's schema builder so they run unchanged on
 // SQLite and PostgreSQL. Append only: never edit a migration that has shipped.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+// Every text column is declared with `text` (below), never the string 'text'.
+import { sql, type ColumnDataType, type Expression, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from './connect.js';
 
-const migrations: Record<string, Migration> = {
+/**
+ * Text that compares byte by byte on both databases, as SQLite's default does:
+ * on PostgreSQL, collation "C" whatever the cluster's locale. Ids must sort in
+ * SQL as they do in JavaScript (cursors compare them with `<`, and ids made in
+ * one millisecond sort in creation order), and an en_US database puts 'a'
+ * before 'B'; names and emails then sort the same on both databases too.
+ */
+type ColumnType = ColumnDataType | Expression<unknown>;
+
+function textType(dialect: DialectName): ColumnType {
+  return dialect === 'postgres' ? sql`text collate "C"` : 'text';
+}
+
+const migrations = (text: ColumnType): Record<string, Migration> => ({
   '0001_core': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('orgs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('plan', 'text', (c) => c.notNull())
-        .addColumn('policy', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('plan', text, (c) => c.notNull())
+        .addColumn('policy', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
         .addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('audit_head', 'text')
+        .addColumn('audit_head', text)
         .execute();
 
       await db.schema
         .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('email', 'text', (c) => c.notNull().unique())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('password_hash', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('email', text, (c) => c.notNull().unique())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('password_hash', text)
+        .addColumn('created_at', text, (c) => c.notNull())
         .execute();
 
       await db.schema
         .createTable('memberships')
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('user_id', text, (c) => c.notNull().references('users.id'))
+        .addColumn('role', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
         .addPrimaryKeyConstraint('memberships_pk', ['org_id', 'user_id'])
         .execute();
       await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
 
       await db.schema
         .createTable('invitations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-        .addColumn('email', 'text', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('invited_by', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .addColumn('accepted_at', 'text')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('email', text, (c) => c.notNull())
+        .addColumn('role', text, (c) => c.notNull())
+        .addColumn('token_hash', text, (c) => c.notNull().unique())
+        .addColumn('invited_by', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('expires_at', text, (c) => c.notNull())
+        .addColumn('accepted_at', text)
         .execute();
 
       await db.schema
         .createTable('sessions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('org_id', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .addColumn('ip', 'text')
-        .addColumn('user_agent', 'text')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('user_id', text, (c) => c.notNull().references('users.id'))
+        .addColumn('secret_hash', text, (c) => c.notNull().unique())
+        .addColumn('org_id', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('expires_at', text, (c) => c.notNull())
+        .addColumn('ip', text)
+        .addColumn('user_agent', text)
         .execute();
 
       await db.schema
         .createTable('tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('owner_user_id', 'text')
-        .addColumn('service_account_id', 'text')
-        .addColumn('role', 'text')
-        .addColumn('owner_key', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('prefix', 'text', (c) => c.notNull())
-        .addColumn('grants', 'text')
-        .addColumn('expires_at', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('created_by_type', 'text', (c) => c.notNull())
-        .addColumn('created_by_id', 'text')
-        .addColumn('parent_token_id', 'text')
-        .addColumn('revoked_at', 'text')
-        .addColumn('rolled_at', 'text')
-        .addColumn('last_used_at', 'text')
-        .addColumn('last_used_ip', 'text')
-        .addColumn('last_user_agent', 'text')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('kind', text, (c) => c.notNull())
+        .addColumn('owner_user_id', text)
+        .addColumn('service_account_id', text)
+        .addColumn('role', text)
+        .addColumn('owner_key', text, (c) => c.notNull())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('prefix', text, (c) => c.notNull())
+        .addColumn('grants', text)
+        .addColumn('expires_at', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('created_by_type', text, (c) => c.notNull())
+        .addColumn('created_by_id', text)
+        .addColumn('parent_token_id', text)
+        .addColumn('revoked_at', text)
+        .addColumn('rolled_at', text)
+        .addColumn('last_used_at', text)
+        .addColumn('last_used_ip', text)
+        .addColumn('last_user_agent', text)
         .execute();
       await db.schema.createIndex('tokens_org').on('tokens').columns(['org_id', 'id']).execute();
       await db.schema.createIndex('tokens_owner_user').on('tokens').columns(['owner_user_id', 'org_id']).execute();
@@ -98,34 +113,34 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('token_secrets')
-        .addColumn('hash', 'text', (c) => c.primaryKey())
-        .addColumn('token_id', 'text', (c) => c.notNull().references('tokens.id'))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('retired_at', 'text')
-        .addColumn('valid_until', 'text')
+        .addColumn('hash', text, (c) => c.primaryKey())
+        .addColumn('token_id', text, (c) => c.notNull().references('tokens.id'))
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('retired_at', text)
+        .addColumn('valid_until', text)
         .execute();
       await db.schema.createIndex('token_secrets_token').on('token_secrets').column('token_id').execute();
 
       await db.schema
         .createTable('audit_events')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
         .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('actor_type', 'text', (c) => c.notNull())
-        .addColumn('actor_id', 'text')
-        .addColumn('actor_name', 'text')
-        .addColumn('actor_prefix', 'text')
-        .addColumn('actor_user_id', 'text')
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('target_type', 'text')
-        .addColumn('target_id', 'text')
-        .addColumn('request_id', 'text')
-        .addColumn('ip', 'text')
-        .addColumn('user_agent', 'text')
-        .addColumn('metadata', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text')
-        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('actor_type', text, (c) => c.notNull())
+        .addColumn('actor_id', text)
+        .addColumn('actor_name', text)
+        .addColumn('actor_prefix', text)
+        .addColumn('actor_user_id', text)
+        .addColumn('action', text, (c) => c.notNull())
+        .addColumn('target_type', text)
+        .addColumn('target_id', text)
+        .addColumn('request_id', text)
+        .addColumn('ip', text)
+        .addColumn('user_agent', text)
+        .addColumn('metadata', text, (c) => c.notNull())
+        .addColumn('prev_hash', text)
+        .addColumn('hash', text, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('audit_events_org_seq').on('audit_events').columns(['org_id', 'seq']).unique().execute();
       await db.schema.createIndex('audit_events_org_id').on('audit_events').columns(['org_id', 'id']).execute();
@@ -135,49 +150,49 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('teams')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('teams_org_name').on('teams').columns(['org_id', 'name']).unique().execute();
 
       await db.schema
         .createTable('team_members')
-        .addColumn('team_id', 'text', (c) => c.notNull().references('teams.id'))
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('org_id', 'text', (c) => c.notNull())
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('resources', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('team_id', text, (c) => c.notNull().references('teams.id'))
+        .addColumn('user_id', text, (c) => c.notNull().references('users.id'))
+        .addColumn('org_id', text, (c) => c.notNull())
+        .addColumn('scopes', text, (c) => c.notNull())
+        .addColumn('resources', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
         .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
         .execute();
       await db.schema.createIndex('team_members_user').on('team_members').columns(['org_id', 'user_id']).execute();
 
       await db.schema
         .createTable('token_attachments')
-        .addColumn('token_id', 'text', (c) => c.notNull().references('tokens.id'))
-        .addColumn('team_id', 'text', (c) => c.notNull().references('teams.id'))
-        .addColumn('org_id', 'text', (c) => c.notNull())
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('resources', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('token_id', text, (c) => c.notNull().references('tokens.id'))
+        .addColumn('team_id', text, (c) => c.notNull().references('teams.id'))
+        .addColumn('org_id', text, (c) => c.notNull())
+        .addColumn('scopes', text, (c) => c.notNull())
+        .addColumn('resources', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
         .addPrimaryKeyConstraint('token_attachments_pk', ['token_id', 'team_id'])
         .execute();
       await db.schema.createIndex('token_attachments_team').on('token_attachments').columns(['team_id']).execute();
 
       await db.schema
         .createTable('service_accounts')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('resources', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .addColumn('deleted_at', 'text')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('scopes', text, (c) => c.notNull())
+        .addColumn('resources', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .addColumn('deleted_at', text)
         .execute();
       await db.schema
         .createIndex('service_accounts_live_name')
@@ -188,11 +203,11 @@ const migrations: Record<string, Migration> = {
         .execute();
 
       // A token issued by a team belongs to it (and dies with it).
-      await db.schema.alterTable('tokens').addColumn('team_id', 'text').execute();
+      await db.schema.alterTable('tokens').addColumn('team_id', text).execute();
     },
   },
-};
+});
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return { getMigrations: async () => migrations(textType(dialect)) };
+}

@@ -86,7 +86,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const handle = options.database ?? openDatabase(config.databaseUrl);
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle);
   const logger = createLogger(options.logStream, options.logLevel);
 
   const lastUse = new LastUseRecorder(handle.db, clock, (error) => logger.error({ err: error }, 'last-use flush failed'));

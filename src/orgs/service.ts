@@ -9,6 +9,7 @@ import { requireScope } from '../permissions/engine.js';
 import { newId } from '../random.js';
 import type { CallMeta } from '../deps.js';
 import { DEFAULT_POLICY, parsePolicy, type OrgPolicy } from './policy.js';
+import { lockOrg } from '../db/lock.js';
 
 export interface OrgView {
   id: string;
@@ -72,6 +73,7 @@ export async function seatsOf(deps: Deps, db: Kysely<Database>, orgId: string, p
 
 /** 409 seat_limit_reached unless one more seat fits the org's plan. */
 export async function assertSeatFree(deps: Deps, trx: Transaction<Database>, orgId: string): Promise<void> {
+  await lockOrg(trx, orgId);
   const org = await trx.selectFrom('orgs').select('plan').where('id', '=', orgId).executeTakeFirstOrThrow();
   const seats = await seatsOf(deps, trx, orgId, org.plan);
   if (seats.limit !== null && seats.used >= seats.limit) {

@@ -17,6 +17,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import { newId } from '../random.js';
 import { displayPrefix, generateToken } from './format.js';
 import { toTokenView, type TokenStatus, type TokenView } from './view.js';
+import { lockOrg } from '../db/lock.js';
 
 export interface MintedToken extends TokenView {
   /** The plaintext: returned once, here, and never stored. */
@@ -143,6 +144,7 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
 
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
     if (policy.maxPersonalTokensPerUser !== null) {
+      await lockOrg(trx, actor.org.id);
       const { count } = await trx
         .selectFrom('tokens')
         .select((eb) => eb.fn.countAll<number>().as('count'))
