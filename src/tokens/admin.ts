@@ -5,12 +5,12 @@ import type { TokensTable } from '../db/schema.js';
 import { change } from '../db/change.js';
 import { AppError } from '../errors.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
-import { requireScope, type Grant } from '../permissions/engine.js';
+import { mergeGrants, requireScope, type Grant } from '../permissions/engine.js';
 import { assertGrantable, assertMayGiveRole, grantFrom } from '../permissions/escalation.js';
-import { userGrants } from '../permissions/principals.js';
+import { roleGrants, userGrants } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import type { ExpiryInput } from '../orgs/policy.js';
-import { attachmentsByToken, mintServiceToken, revokeTokenRow, rollTokenRow, type MintedToken } from './service.js';
+import { assertMayRoll, attachmentsByToken, mintServiceToken, revokeTokenRow, rollTokenRow, type MintedToken } from './service.js';
 import { toTokenView, type TokenStatus, type TokenView } from './view.js';
 
 export interface OrgTokenFilters extends PageRequest {
@@ -111,6 +111,9 @@ export async function createOrgApiKey(deps: Deps, ctx: Ctx, input: OrgApiKeyInpu
 export async function rollOrgToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
   requireScope(ctx.actor.grants, { scope: 'tokens:manage' });
   const row = await loadOrgToken(deps, ctx.actor.org.id, id);
+  // The caller gets the new secret: it must hold all the token can do (its view's grants, or its fixed role's).
+  const current = (await viewsOf(deps, ctx.actor.org.id, [row])).get(row.id) as TokenView;
+  assertMayRoll(ctx.actor, row, mergeGrants([...current.grants, ...roleGrants(deps.config, row.role)]));
   const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);
   const view = (await viewsOf(deps, ctx.actor.org.id, [rolled.row])).get(row.id) as TokenView;
   return { ...view, token: rolled.secret };

@@ -9,8 +9,8 @@ import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { assertGrantable, grantFrom } from '../permissions/escalation.js';
-import { requireScope, type Grant } from '../permissions/engine.js';
-import { grantOf, userGrants } from '../permissions/principals.js';
+import { intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
+import { grantOf, parseGrants, userGrants } from '../permissions/principals.js';
 import { assertSeatFree } from '../orgs/service.js';
 import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
@@ -273,9 +273,31 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
   return { row: { ...row, prefix, rolled_at: nowIso }, secret };
 }
 
+/**
+ * Rolling hands the caller a working secret of the rolled token, so it is minting
+ * by another name (SPEC §3, no escalation): a credential may roll only a token
+ * whose permissions it holds itself and, if it is a token, that does not outlive it.
+ */
+export function assertMayRoll(actor: Actor, row: TokensTable, tokenGrants: Grant[]): void {
+  if (actor.credential.type === 'token' && actor.credential.id === row.id) return;
+  const missing = uncoveredScopes(actor.grants, tokenGrants);
+  if (missing.length > 0) {
+    throw new AppError('forbidden', `Rolling ${row.id} would give this credential what it lacks: ${missing.join(', ')}`, {
+      errors: missing.map((s) => ({ field: 'id', message: `the token holds ${s}, which this credential lacks` })),
+    });
+  }
+  const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
+  if (parentExpiry !== null && (row.expires_at === null || row.expires_at > parentExpiry)) {
+    throw new AppError('forbidden', `This credential expires at ${parentExpiry} and cannot roll a token that outlives it`);
+  }
+}
+
 export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
   const userId = requireSelfService(ctx.actor, 'tokens:manage', id);
   const row = await loadOwnToken(deps, ctx.actor, userId, id);
+  const live = await ownerGrants(deps, ctx.actor);
+  const own = parseGrants(row.grants);
+  assertMayRoll(ctx.actor, row, own === null ? live : intersectGrants(live, own));
   const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);
   return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) }), token: rolled.secret };
 }
