@@ -360,6 +360,51 @@ describe('roll', () => {
     expectProblem(await me(minted.token), 401, 'token_revoked');
   });
 
+  it('a narrowed token cannot roll a wider token of its owner: that would hand it the wider secret', async () => {
+    const wide = await mint(org.token);
+    const narrow = await mint(org.token, { scopes: ['tokens:manage'] });
+    const res = await request(t, { method: 'POST', url: `/v1/api-tokens/${wide.id}/roll`, token: narrow.token, payload: {} });
+    const body = expectProblem(res, 403, 'forbidden');
+    expect(body.detail).toContain('org:manage');
+    expect(res.body).not.toMatch(/lk_pat_/);
+    expect((await me(wide.token)).statusCode).toBe(200);
+    // Its own value, or a token at most as wide, it may roll.
+    const narrower = await mint(narrow.token, { scopes: ['tokens:manage'] });
+    expect((await request(t, { method: 'POST', url: `/v1/api-tokens/${narrower.id}/roll`, token: narrow.token, payload: {} })).statusCode).toBe(200);
+    expect((await request(t, { method: 'POST', url: `/v1/api-tokens/${narrow.id}/roll`, token: narrow.token, payload: {} })).statusCode).toBe(200);
+  });
+
+  it('an expiring token cannot roll a token that outlives it', async () => {
+    const forever = await mint(org.token);
+    const later = await mint(org.token, { expiresIn: '90d' });
+    const shortLived = await mint(org.token, { expiresIn: '30d' });
+    for (const target of [forever, later]) {
+      expectProblem(await request(t, { method: 'POST', url: `/v1/api-tokens/${target.id}/roll`, token: shortLived.token, payload: {} }), 403, 'forbidden');
+    }
+    const sooner = await mint(shortLived.token, { expiresIn: '7d' });
+    expect((await request(t, { method: 'POST', url: `/v1/api-tokens/${sooner.id}/roll`, token: shortLived.token, payload: {} })).statusCode).toBe(200);
+    // A person at the dashboard rolls anything of theirs.
+    expect((await request(t, { method: 'POST', url: `/v1/api-tokens/${forever.id}/roll`, token: org.token, payload: {} })).statusCode).toBe(200);
+  });
+
+  it('nobody rolls their way into a wider secret through the org-wide roll either', async () => {
+    const fresh = await createTestOrg(t);
+    const admin = await addMember(t, fresh, 'admin');
+    const member = await addMember(t, fresh, 'member');
+    // The owner's token holds org:manage, which an admin lacks.
+    const ownersToken = await request(t, { method: 'POST', url: `/v1/tokens/${fresh.tokenId}/roll`, session: admin.session, payload: {} });
+    expectProblem(ownersToken, 403, 'forbidden');
+    expect(ownersToken.body).not.toMatch(/lk_pat_/);
+    expect((await me(fresh.token)).statusCode).toBe(200);
+    // An org API key with the owner role, likewise.
+    const ownerKey = await request(t, { method: 'POST', url: '/v1/tokens', token: fresh.token, payload: { name: 'owner key', role: 'owner' } });
+    expect(ownerKey.statusCode, ownerKey.body).toBe(201);
+    expectProblem(await request(t, { method: 'POST', url: `/v1/tokens/${ownerKey.json().id}/roll`, token: admin.token, payload: {} }), 403, 'forbidden');
+    // Within the admin's own permissions, it works.
+    expect((await request(t, { method: 'POST', url: `/v1/tokens/${member.tokenId}/roll`, session: admin.session, payload: {} })).statusCode).toBe(200);
+    expect((await request(t, { method: 'POST', url: `/v1/tokens/${ownerKey.json().id}/roll`, token: fresh.token, payload: {} })).statusCode).toBe(200);
+  });
+
   it('refuses a grace period above 86400 seconds or below 0', async () => {
     const minted = await mint(org.token);
     expectProblem(await roll(minted.id, { gracePeriodSeconds: 86_401 }), 400, 'validation_failed');
