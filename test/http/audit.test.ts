@@ -127,6 +127,7 @@ describe('audit events for members and sessions', () => {
 
 describe('GET /v1/audit-events', () => {
   it('pages newest first as {data, nextCursor}', async () => {
+    for (let i = 0; i < 4; i++) await request(t, { method: 'POST', url: '/v1/api-tokens', token: org.token, payload: { name: `paged ${i}` } });
     const first = await request(t, { method: 'GET', url: '/v1/audit-events?limit=3', token: org.token });
     const page = first.json();
     expect(page.data).toHaveLength(3);
