@@ -120,6 +120,7 @@ const BAD_INPUTS: BadInput[] = [
   { what: 'malformed JSON', routes: hasBody, send: () => ({ headers: json, payload: '{"name": "x",' }), status: 400, code: 'invalid_json' },
   { what: 'a JSON body cut short', routes: hasBody, send: () => ({ headers: json, payload: '{"na' }), status: 400, code: 'invalid_json' },
   { what: 'an empty JSON body', routes: hasBody, send: () => ({ headers: json, payload: '' }), status: 400, code: 'invalid_json' },
+  { what: 'a prototype-poisoning body', routes: (r) => r.body !== undefined, send: (r) => ({ headers: json, payload: `{${['"__proto__": {"role": "owner"}', JSON.stringify(r.body!()).slice(1, -1)].filter(Boolean).join(', ')}}` }), status: 400, code: 'invalid_json' },
   { what: 'a body that is not an object', routes: (r) => r.body !== undefined, send: () => ({ headers: json, payload: '["x"]' }), status: 400, code: 'validation_failed' },
   { what: 'a wrongly typed field', routes: (r) => r.wrongType !== undefined, send: (r) => ({ headers: json, payload: JSON.stringify(r.wrongType) }), status: 400, code: 'validation_failed' },
   { what: 'an unknown field', routes: (r) => r.body !== undefined, send: (r) => ({ headers: json, payload: JSON.stringify({ ...r.body!(), unexpected: true }) }), status: 400, code: 'validation_failed' },
