@@ -34,7 +34,9 @@ export async function viewsOf(deps: Deps, orgId: string, rows: TokensTable[]): P
   }
   const views = new Map<string, TokenView>();
   for (const row of rows) {
-    views.set(row.id, toTokenView(row, now, { inherited: inherited.get(row.owner_user_id ?? '') ?? [], attachments: attachments.get(row.id) ?? [] }));
+    // Without grants of its own, a token holds its owner's live grants, or its fixed role's.
+    const base = row.role !== null ? roleGrants(deps.config, row.role) : (inherited.get(row.owner_user_id ?? '') ?? []);
+    views.set(row.id, toTokenView(row, now, { inherited: base, attachments: attachments.get(row.id) ?? [] }));
   }
   return views;
 }

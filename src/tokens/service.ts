@@ -10,7 +10,7 @@ import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { assertGrantable, grantFrom } from '../permissions/escalation.js';
 import { intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
-import { grantOf, parseGrants, userGrants } from '../permissions/principals.js';
+import { grantOf, parseGrants, roleGrants, userGrants } from '../permissions/principals.js';
 import { assertSeatFree } from '../orgs/service.js';
 import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
@@ -404,7 +404,8 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
     return minted;
   });
   const attachments = input.attachment ? [input.attachment] : [];
-  return { ...toTokenView(row, now.toISOString(), { attachments }), token: secret };
+  // A key with a fixed role shows that role's scopes: they are what it holds.
+  return { ...toTokenView(row, now.toISOString(), { inherited: roleGrants(deps.config, row.role), attachments }), token: secret };
 }
 
 /** Attaches a service token to a team with a grant, recording it. The caller checks the seat. */
