@@ -415,6 +415,17 @@ describe('roll', () => {
   });
 });
 
+describe('org API keys in views', () => {
+  it('a key with a fixed role shows the role’s scopes, as it holds them', async () => {
+    const res = await request(t, { method: 'POST', url: '/v1/tokens', token: org.token, payload: { name: uniqueName('viewer key'), role: 'viewer' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const held = (await me(res.json().token)).json().scopes as string[];
+    expect(held).toContain('org:read');
+    expect(res.json().scopes).toEqual(held);
+    expect((await request(t, { method: 'GET', url: `/v1/tokens/${res.json().id}`, token: org.token })).json().scopes).toEqual(held);
+  });
+});
+
 describe('revoke all', () => {
   it("revokes every one of the caller's personal tokens and nobody else's", async () => {
     const fresh = await createTestOrg(t);
