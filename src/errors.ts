@@ -34,6 +34,7 @@ export const errorCatalogue = {
   token_inactive: { status: 409, title: 'Token is not active' },
   already_initialized: { status: 409, title: 'Already initialized' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },

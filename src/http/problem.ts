@@ -112,13 +112,12 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   // A real id, like every other request's: a clock-based one repeats within a millisecond.
   const requestId = newId('req');
   const large = error.code === 'HPE_HEADER_OVERFLOW';
-  const body = JSON.stringify(
-    large
-      ? problemBody('payload_too_large', 'The request headers are too large', requestId)
-      : problemBody('bad_request', 'The request is not valid HTTP (malformed request line or headers)', requestId),
-  );
+  const problem = large
+    ? problemBody('headers_too_large', 'The request headers are too large', requestId)
+    : problemBody('bad_request', 'The request is not valid HTTP (malformed request line or headers)', requestId);
+  const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${large ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
       `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
