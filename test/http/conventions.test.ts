@@ -312,6 +312,10 @@ describe('HTTP that never reaches a route', () => {
       }
       expect(ids.size).toBe(requests.length);
       expect(await server.deps.db.selectFrom('tokens').select('id').execute()).toEqual(before);
+      // Headers beyond what the server parses: 431, and the body says so too.
+      const huge = await raw(port, `GET /v1/me HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(huge.status).toBe(431);
+      expect(JSON.parse(huge.body)).toMatchObject({ status: 431, code: 'headers_too_large', requestId: huge.headers['x-request-id'] });
       // The server is still serving.
       const ok = await raw(port, `GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
       expect(ok.status).toBe(200);
