@@ -59,7 +59,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.post(
     '/v1/auth/logout',
-    { config: { auth: 'session' }, schema: { tags, summary: 'End the session' } },
+    { config: { auth: 'session' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
