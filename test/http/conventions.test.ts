@@ -232,6 +232,7 @@ describe('/v1/openapi.json', () => {
       const operation = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation.responses['4XX'], `${route.method} ${route.path} documents its problems`).toBeDefined();
+      expect(Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status)), `${route.method} ${route.path} documents its success`).toBe(true);
       if (route.path.includes('{')) expect(operation.parameters.some((p: { in: string }) => p.in === 'path')).toBe(true);
     }
   });
