@@ -2,20 +2,21 @@
 // >190 bits of entropy, so a fast keyed hash is the right tool: a slow hash (bcrypt)
 // adds milliseconds per verification and no security, and the pepper means a
 // stolen database alone cannot be used to test guesses.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export class SecretHasher {
-  private readonly key: Buffer;
+  // A KeyObject, imported once: createHmac with a raw Buffer re-imports the key on every call.
+  private readonly key: KeyObject;
   constructor(pepper: Buffer) {
     if (pepper.length < 32) throw new Error('pepper must be at least 32 bytes');
-    this.key = pepper;
+    this.key = createSecretKey(pepper);
   }
 
   /** Hex HMAC of a secret, namespaced so one secret kind can never stand in for another. */
   hash(secret: string, purpose = 'token'): string {
-    return createHmac('sha256', this.key).update(purpose).update('\0').update(secret).digest('hex');
+    return createHmac('sha256', this.key).update(`${purpose}\0${secret}`).digest('hex');
   }
 
   equals(a: string, b: string): boolean {

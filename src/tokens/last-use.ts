@@ -17,8 +17,9 @@ export interface TokenUse {
 }
 
 interface Pending extends TokenUse {
-  firstAt: string;
-  lastAt: string;
+  /** Epoch ms: turned into text only when written, to keep record() cheap. */
+  firstAt: number;
+  lastAt: number;
   count: number;
   ips: Set<string>;
 }
@@ -38,7 +39,7 @@ export class LastUseRecorder {
 
   /** O(1), no I/O: safe on the hot path. */
   record(use: TokenUse): void {
-    const at = this.clock.now().toISOString();
+    const at = this.clock.now().getTime();
     const entry = this.pending.get(use.tokenId);
     if (entry) {
       entry.lastAt = at;
@@ -71,16 +72,45 @@ export class LastUseRecorder {
 
   private async writeBatch(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const batch = [...this.pending.values()].sort((a, b) => compare(a.orgId, b.orgId) || compare(a.tokenId, b.tokenId));
     this.pending = new Map();
+    try {
+      await this.writeUses(batch);
+    } catch (error) {
+      // Keep the uses for the next flush rather than lose them.
+      for (const use of batch) this.restore(use);
+      throw error;
+    }
+  }
+
+  private restore(use: Pending): void {
+    const newer = this.pending.get(use.tokenId);
+    if (!newer) {
+      this.pending.set(use.tokenId, use);
+      return;
+    }
+    newer.firstAt = use.firstAt;
+    newer.count += use.count;
+    for (const ip of use.ips) if (newer.ips.size < MAX_IPS_PER_BATCH) newer.ips.add(ip);
+  }
+
+  /**
+   * Token rows first (in id order), then the audit events (which lock each org's
+   * row): the order every other write takes (change the token, then record the
+   * event), so a flush on one node and a revocation on another cannot deadlock.
+   */
+  private async writeUses(batch: Pending[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const use of batch) {
+      for (const use of [...batch].sort((a, b) => compare(a.tokenId, b.tokenId))) {
+        const lastAt = new Date(use.lastAt).toISOString();
         await trx
           .updateTable('tokens')
-          .set({ last_used_at: use.lastAt, last_used_ip: use.ip, last_user_agent: use.userAgent })
+          .set({ last_used_at: lastAt, last_used_ip: use.ip, last_user_agent: use.userAgent })
           .where('id', '=', use.tokenId)
-          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.lastAt)]))
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', lastAt)]))
           .execute();
+      }
+      for (const use of batch) {
         await recordEvent(
           trx,
           this.clock.now(),
@@ -91,10 +121,14 @@ export class LastUseRecorder {
             action: 'token.used',
             targetType: 'token',
             targetId: use.tokenId,
-            metadata: { count: use.count, firstAt: use.firstAt, lastAt: use.lastAt, ips: [...use.ips] },
+            metadata: { count: use.count, firstAt: new Date(use.firstAt).toISOString(), lastAt: new Date(use.lastAt).toISOString(), ips: [...use.ips] },
           },
         );
       }
     });
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -27,6 +27,18 @@ export interface VerifyResult {
   grants: Grant[];
 }
 
+// A cached resolution hands out the same grants array on every hit, so the
+// display list of scopes is worked out once per resolution, not per verification.
+const scopeLists = new WeakMap<readonly Grant[], string[]>();
+function scopeListOf(grants: readonly Grant[]): string[] {
+  let scopes = scopeLists.get(grants);
+  if (scopes === undefined) {
+    scopes = scopesOf(grants);
+    scopeLists.set(grants, scopes);
+  }
+  return scopes;
+}
+
 const INVALID = { valid: false, allowed: false, token: null, principal: null, org: null, scopes: [], grants: [] };
 
 export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Promise<VerifyResult> {
@@ -64,7 +76,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     token: { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at },
     principal: actor.principal,
     org: actor.org,
-    scopes: scopesOf(actor.grants),
+    scopes: scopeListOf(actor.grants),
     grants: actor.grants,
   };
 }

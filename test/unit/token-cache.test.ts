@@ -2,7 +2,9 @@
 // its bounds, and its behaviour while deaf to other nodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Deps } from '../../src/deps.js';
+import { SecretHasher } from '../../src/tokens/hashing.js';
 import { TokenCache } from '../../src/tokens/cache.js';
 import { generateToken } from '../../src/tokens/format.js';
 import { createTestApp, createTestOrg, request, type TestApp, type TestOrg } from '../helpers.js';
@@ -153,5 +155,16 @@ describe('TokenCache', () => {
     const before = hook.count;
     await cache.resolve(token);
     expect(hook.count).toBeGreaterThan(before);
+  });
+});
+
+describe('SecretHasher speed-ups keep every stored hash valid', () => {
+  it('equals HMAC-SHA-256(pepper, purpose ‖ NUL ‖ secret) as first written', () => {
+    const pepper = randomBytes(32);
+    const token = generateToken('lk', 'pat');
+    const original = (purpose: string) => createHmac('sha256', pepper).update(purpose).update('\0').update(token).digest('hex');
+    const hasher = new SecretHasher(pepper);
+    expect(hasher.hash(token)).toBe(original('token'));
+    expect(hasher.hash(token, 'session')).toBe(original('session'));
   });
 });

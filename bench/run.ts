@@ -1,0 +1,374 @@
+// `npm run bench`: verification throughput and latency, all rows measured in one
+// run on this machine, printed as one Markdown table. Loopback only; servers run
+// in child processes (bench/server.ts) so the load generator (autocannon, in this
+// process) does not share their event loop. Not part of `npm test`.
+//   LATCHKEY_BENCH_SECONDS   seconds per HTTP row (default 5)
+//   LATCHKEY_BENCH_TOKENS    tokens in the large database (default 1000000)
+//   LATCHKEY_BENCH_DATABASE_URL  a PostgreSQL server (else /tmp/pg-url, else PostgreSQL rows are skipped)
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import bcrypt from 'bcryptjs';
+import pg from 'pg';
+import type { TokenCacheOptions } from '../src/config.js';
+import type { Ctx, Deps } from '../src/deps.js';
+import { buildApp } from '../src/http/app.js';
+import { TokenCache } from '../src/tokens/cache.js';
+import { verifyToken } from '../src/tokens/verify.js';
+import { addTokens, benchConfig, createOrg, type SeededDatabase } from './seed.js';
+import type { ServerSpec } from './server.js';
+
+const SECONDS = Number(process.env.LATCHKEY_BENCH_SECONDS ?? 5);
+const BIG = Number(process.env.LATCHKEY_BENCH_TOKENS ?? 1_000_000);
+const SMALL = 10_000;
+const CONNECTIONS = 10;
+const IN_PROCESS_SECONDS = 3;
+const PROPAGATION_SAMPLES = 100;
+
+interface Row {
+  label: string;
+  rate?: number;
+  unit?: 'req/s' | 'ops/s';
+  p50?: number;
+  p99?: number;
+  skipped?: string;
+}
+
+const rows: Row[] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+class Samples {
+  private values = new Float64Array(1 << 16);
+  private length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.length++] = value;
+  }
+  sorted(): Float64Array {
+    return this.values.slice(0, this.length).sort();
+  }
+}
+
+// ---- servers and load -------------------------------------------------------
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(spec: ServerSpec): Promise<Server> {
+  const child: ChildProcess = fork(new URL('./server.js', import.meta.url), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** autocannon with `bodies` sent round-robin; latencies from every 2xx response. */
+async function load(url: string, bodies: string[], headers: Record<string, string>, seconds: number): Promise<{ rate: number; p50: number; p99: number }> {
+  let next = 0;
+  const samples = new Samples();
+  const instance = autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+  });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status < 300) samples.push(ms);
+  });
+  const result = await instance;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  const sorted = samples.sorted();
+  return { rate: sorted.length / result.duration, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function httpRow(label: string, url: string, bodies: string[], headers: Record<string, string> = {}): Promise<void> {
+  log(`${label} …`);
+  await load(url, bodies, headers, 1); // warm-up: JIT, caches, connections
+  const measured = await load(url, bodies, headers, SECONDS);
+  rows.push({ label, unit: 'req/s', ...measured });
+}
+
+async function postJson(url: string, body: unknown, token: string, method = 'POST'): Promise<Record<string, unknown>> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const verifyBodies = (tokens: string[]) => tokens.map((token) => JSON.stringify({ token, scope: 'issues:read' }));
+
+async function expectValid(server: Server, seeded: SeededDatabase, token: string): Promise<void> {
+  const verdict = await postJson(`${server.url}/v1/verify`, { token, scope: 'issues:read' }, seeded.callerToken);
+  if (verdict.code !== 'VALID') throw new Error(`expected VALID, got ${JSON.stringify(verdict)}`);
+}
+
+// ---- in-process -------------------------------------------------------------
+
+async function inProcess(label: string, op: (i: number) => Promise<unknown>, seconds = IN_PROCESS_SECONDS): Promise<void> {
+  log(`${label} …`);
+  const warmUntil = performance.now() + 500;
+  for (let i = 0; performance.now() < warmUntil; i++) await op(i);
+  const samples = new Samples();
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let count = 0;
+  while (performance.now() < until) {
+    // Timed in batches so the clock reads do not dominate a sub-microsecond operation.
+    const t0 = performance.now();
+    for (let j = 0; j < 16; j++) await op(count++);
+    samples.push((performance.now() - t0) / 16);
+  }
+  const sorted = samples.sorted();
+  rows.push({ label, unit: 'ops/s', rate: count / ((performance.now() - started) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
+}
+
+async function inProcessRows(dataDir: string, seeded: SeededDatabase, pepper: Buffer, tokens: string[]): Promise<void> {
+  const { app, deps } = await buildApp({ config: benchConfig(dataDir, seeded.databaseUrl), pepper, logStream: false });
+  try {
+    const caller = await deps.tokenCache!.resolve(seeded.callerToken);
+    if (!caller.ok) throw new Error('caller token does not resolve');
+    const ctx: Ctx = { actor: caller.actor, requestId: null, ip: '127.0.0.1', userAgent: 'bench' };
+    const verify = (d: Deps, token: string) => verifyToken(d, ctx, { token, scope: 'issues:read' });
+    const first = tokens[0]!;
+    if ((await verify(deps, first)).code !== 'VALID') throw new Error('bench token does not verify');
+
+    await inProcess('4a. in-process verifyToken, cache hit', () => verify(deps, first));
+    // A cache far smaller than the set of tokens cycled through: every lookup misses, then stores.
+    const missing: Deps = { ...deps };
+    missing.tokenCache = new TokenCache(missing, { ...deps.config.tokenCache, maxEntries: 1_000 });
+    await inProcess(`4b. in-process verifyToken, cache miss (SQLite, ${tokens.length.toLocaleString('en')} tokens cycled)`, (i) => verify(missing, tokens[i % tokens.length]!));
+
+    // Seed 003's design: a bcrypt (cost 10) comparison of the presented secret on every request, no cache.
+    const uncached: Deps = { ...deps, tokenCache: undefined };
+    const bcryptHash = await bcrypt.hash(first, 10);
+    await inProcess(
+      '5. in-process, bcrypt cost 10 check + lookup, no cache (seed 003)',
+      async () => {
+        if (!(await bcrypt.compare(first, bcryptHash))) throw new Error('bcrypt mismatch');
+        return verify(uncached, first);
+      },
+      IN_PROCESS_SECONDS,
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+// ---- PostgreSQL ---------------------------------------------------------------
+
+function postgresBaseUrl(): string | null {
+  if (process.env.LATCHKEY_BENCH_DATABASE_URL) return process.env.LATCHKEY_BENCH_DATABASE_URL;
+  if (existsSync('/tmp/pg-url')) return readFileSync('/tmp/pg-url', 'utf8').trim() || null;
+  return null;
+}
+
+async function withAdmin<T>(baseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function postgresRows(dataDir: string, pepper: Buffer): Promise<void> {
+  const baseUrl = postgresBaseUrl();
+  if (!baseUrl) {
+    rows.push({ label: '3. POST /v1/verify + scope, PostgreSQL, warm cache', skipped: 'skipped: no PostgreSQL' });
+    rows.push({ label: '7. revocation propagation between two nodes (PostgreSQL)', skipped: 'skipped: no PostgreSQL' });
+    return;
+  }
+  const name = `latchkey_bench_${randomBytes(4).toString('hex')}`;
+  await withAdmin(baseUrl, (client) => client.query(`create database ${name}`));
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const servers: Server[] = [];
+  try {
+    const seeded = await createOrg(dataDir, databaseUrl, pepper);
+    const spec: ServerSpec = { mode: 'latchkey', dataDir, databaseUrl, pepperHex: pepper.toString('hex') };
+    const [a, b] = [await startServer(spec), await startServer(spec)];
+    servers.push(a!, b!);
+    const nodeA = a!;
+    const nodeB = b!;
+
+    const minted = await postJson(`${nodeA.url}/v1/api-tokens`, { name: 'bench pg' }, seeded.callerToken);
+    await expectValid(nodeA, seeded, minted.token as string);
+    await httpRow('3. POST /v1/verify + scope, PostgreSQL, warm cache', nodeA.url + '/v1/verify', verifyBodies([minted.token as string]), { authorization: `Bearer ${seeded.callerToken}` });
+
+    log('7. revocation propagation …');
+    const samples = new Samples();
+    for (let i = 0; i < PROPAGATION_SAMPLES; i++) {
+      const token = (await postJson(`${nodeA.url}/v1/api-tokens`, { name: `propagation ${i}` }, seeded.callerToken)) as { id: string; token: string };
+      // Node B has the token cached (the mint's own notification has long arrived).
+      await expectValid(nodeB, seeded, token.token);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await expectValid(nodeB, seeded, token.token);
+      await postJson(`${nodeA.url}/v1/api-tokens/${token.id}`, undefined, seeded.callerToken, 'DELETE');
+      const revokedAt = performance.now();
+      for (;;) {
+        const verdict = await postJson(`${nodeB.url}/v1/verify`, { token: token.token }, seeded.callerToken);
+        if (verdict.code === 'REVOKED') break;
+        if (performance.now() - revokedAt > 5_000) throw new Error('node B never refused the revoked token');
+      }
+      samples.push(performance.now() - revokedAt);
+    }
+    const sorted = samples.sorted();
+    rows.push({ label: '7. revocation propagation between two nodes (PostgreSQL), revoke response → refused on the other node', p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
+  } finally {
+    for (const server of servers) await server.stop();
+    await withAdmin(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+  }
+}
+
+// ---- the run ------------------------------------------------------------------
+
+function machine(): string {
+  const model = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpus().length} CPUs (${model}), Node ${process.version}`;
+}
+
+function format(n: number | undefined, digits: number): string {
+  if (n === undefined || Number.isNaN(n)) return '';
+  return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function table(): string {
+  const base = rows[0]?.rate;
+  const lines = ['| benchmark | rate | p50 ms | p99 ms | × row 1 |', '|---|---:|---:|---:|---:|'];
+  for (const row of rows) {
+    if (row.skipped) {
+      lines.push(`| ${row.label} | ${row.skipped} | | | |`);
+      continue;
+    }
+    const rate = row.rate === undefined ? '' : `${format(row.rate, 0)} ${row.unit}`;
+    const ratio = row.rate !== undefined && base ? `${format(row.rate / base, 2)}×` : '';
+    lines.push(`| ${row.label} | ${rate} | ${format(row.p50, 3)} | ${format(row.p99, 3)} | ${ratio} |`);
+  }
+  return lines.join('\n');
+}
+
+function targets(): string {
+  const rate = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))?.rate;
+  const p99 = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))?.p99;
+  const check = (name: string, value: number | undefined, ok: (v: number) => boolean, shown: (v: number) => string) =>
+    value === undefined || Number.isNaN(value) ? `- ${name}: not measured` : `- ${name}: ${shown(value)} — ${ok(value) ? 'met' : 'MISSED'}`;
+  const [bare, sqlite, hit, small, big] = [rate('1.'), rate('2.'), rate('4a.'), rate('6a.'), rate('6b.')];
+  return [
+    check('row 2 ≥ 0.8× row 1', bare && sqlite ? sqlite / bare : undefined, (v) => v >= 0.8, (v) => `${format(v, 2)}×`),
+    check('in-process cache hit ≥ 300k/s', hit, (v) => v >= 300_000, (v) => `${format(v, 0)}/s`),
+    check('1M tokens within 20% of 10k (cache off)', small && big ? big / small : undefined, (v) => v >= 0.8, (v) => `${format(v, 2)}× of 10k`),
+    check('propagation p99 < 100 ms', p99('7.'), (v) => v < 100, (v) => `${format(v, 1)} ms`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-bench-'));
+  const pepper = randomBytes(32);
+  const servers: Server[] = [];
+  try {
+    log(`seeding SQLite: ${SMALL.toLocaleString('en')} and ${BIG.toLocaleString('en')} tokens …`);
+    const smallFile = path.join(dataDir, 'small.db');
+    const bigFile = path.join(dataDir, 'big.db');
+    const small = await createOrg(dataDir, smallFile, pepper);
+    const smallTokens = addTokens(smallFile, pepper, small, SMALL, SMALL);
+    const big = await createOrg(dataDir, bigFile, pepper);
+    const started = performance.now();
+    const bigTokens = addTokens(bigFile, pepper, big, BIG, 20_000);
+    log(`  ${BIG.toLocaleString('en')} tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const bare = await startServer({ mode: 'bare' });
+    servers.push(bare);
+    await httpRow('1. bare Fastify POST route, parse + return small JSON (HTTP ceiling)', `${bare.url}/echo`, verifyBodies([smallTokens[0]!]));
+    await bare.stop();
+    servers.pop();
+
+    const spec = (file: string, tokenCache?: Partial<TokenCacheOptions>): ServerSpec => ({
+      mode: 'latchkey',
+      dataDir,
+      databaseUrl: file,
+      pepperHex: pepper.toString('hex'),
+      ...(tokenCache ? { tokenCache } : {}),
+    });
+    const caller = (seeded: SeededDatabase) => ({ authorization: `Bearer ${seeded.callerToken}` });
+
+    let server = await startServer(spec(smallFile));
+    servers.push(server);
+    await expectValid(server, small, smallTokens[0]!);
+    await httpRow('2. POST /v1/verify + scope, SQLite, warm cache', `${server.url}/v1/verify`, verifyBodies([smallTokens[0]!]), caller(small));
+    await server.stop();
+    servers.pop();
+
+    await postgresRows(dataDir, pepper);
+    await inProcessRows(dataDir, small, pepper, smallTokens);
+
+    // Row 6: many distinct tokens. Cache off: every request (the caller's token and
+    // the verified one) is looked up in the database. Warm: 5,000 distinct tokens,
+    // re-read whenever their 5 s TTL lapses.
+    const sizes: Array<[string, string, SeededDatabase, string[]]> = [
+      ['a', smallFile, small, smallTokens],
+      ['b', bigFile, big, bigTokens],
+    ];
+    for (const [letter, file, seeded, tokens] of sizes) {
+      const count = letter === 'a' ? SMALL : BIG;
+      server = await startServer(spec(file, { ttlMs: 0 }));
+      servers.push(server);
+      await expectValid(server, seeded, tokens[1]!);
+      const shuffled = [...tokens].sort(() => Math.random() - 0.5);
+      await httpRow(`6${letter}. POST /v1/verify, ${count.toLocaleString('en')} tokens in SQLite, cache off, random distinct tokens`, `${server.url}/v1/verify`, verifyBodies(shuffled), caller(seeded));
+      await server.stop();
+      servers.pop();
+    }
+    for (const [letter, file, seeded, tokens] of sizes) {
+      const count = letter === 'a' ? SMALL : BIG;
+      server = await startServer(spec(file));
+      servers.push(server);
+      await httpRow(`6${letter === 'a' ? 'c' : 'd'}. POST /v1/verify, ${count.toLocaleString('en')} tokens in SQLite, cache on, 5,000 distinct tokens`, `${server.url}/v1/verify`, verifyBodies(tokens.slice(0, 5_000)), caller(seeded));
+      await server.stop();
+      servers.pop();
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const order = (label: string) => label.replace(/^(\d+)([a-z]?)\..*$/, (_m, n: string, l: string) => `${n.padStart(2, '0')}${l}`);
+  rows.sort((x, y) => (order(x.label) < order(y.label) ? -1 : 1));
+  console.log(`Latchkey verification benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
+  console.log(`HTTP rows: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after a 1 s warm-up, server in a child process, logging off.\n`);
+  console.log(table());
+  console.log(`\nTargets:\n${targets()}`);
+}
+
+await main();

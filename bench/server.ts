@@ -1,0 +1,32 @@
+// A server for the benchmark, run as a child process so the load generator does
+// not share its event loop: either a bare Fastify route (the HTTP ceiling) or a
+// full Latchkey app. Reports its port to the parent over IPC; stops on SIGTERM.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TokenCacheOptions } from '../src/config.js';
+import { buildApp } from '../src/http/app.js';
+import { benchConfig } from './seed.js';
+
+export type ServerSpec =
+  | { mode: 'bare' }
+  | { mode: 'latchkey'; dataDir: string; databaseUrl: string; pepperHex: string; tokenCache?: Partial<TokenCacheOptions> };
+
+async function start(spec: ServerSpec): Promise<FastifyInstance> {
+  if (spec.mode === 'bare') {
+    const app = Fastify({ logger: false });
+    app.post('/echo', async (request) => ({ ok: true, received: request.body }));
+    return app;
+  }
+  const config = benchConfig(spec.dataDir, spec.databaseUrl, spec.tokenCache);
+  // Errors only: per-request log lines would measure pino, not verification.
+  const { app } = await buildApp({ config, pepper: Buffer.from(spec.pepperHex, 'hex'), logStream: process.stderr, logLevel: 'error' });
+  return app;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
+const app = await start(spec);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});
