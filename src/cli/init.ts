@@ -1,7 +1,8 @@
 // `latchkey init`: the first org, its owner and a first token, printed once.
 import { isAppError } from '../errors.js';
 import { initialize, type InitResult } from '../orgs/bootstrap.js';
-import { hasOrg, openRuntime, readStdin, type GlobalOptions } from './runtime.js';
+import { loadConfig } from '../config.js';
+import { databaseHasOrg, openRuntime, readStdin, type GlobalOptions } from './runtime.js';
 
 export interface InitOptions extends GlobalOptions {
   org: string;
@@ -25,12 +26,14 @@ export async function initCommand(options: InitOptions): Promise<number> {
       return 2;
     }
   }
+  // Refuse before anything is written (not even a pepper file) when an org exists.
+  const config = loadConfig({ dataDir: options.dataDir });
+  if (await databaseHasOrg(config.databaseUrl)) {
+    process.stderr.write(`latchkey init: ${config.databaseUrl} already has an organization; nothing was changed\n`);
+    return 1;
+  }
   const runtime = await openRuntime(options, { createPepper: true });
   try {
-    if (await hasOrg(runtime)) {
-      process.stderr.write(`latchkey init: ${runtime.config.databaseUrl} already has an organization; nothing was changed\n`);
-      return 1;
-    }
     const result = await initialize(runtime.deps, { orgName: options.org, email: options.email, password });
     printInit(result, options.json ?? false, runtime.config.dataDir, password !== null);
     return 0;

@@ -1,6 +1,7 @@
 // What every CLI command needs: the config, the pepper, the database, and the
 // service dependencies built from them.
-import { loadConfig, type Config } from '../config.js';
+import { existsSync } from 'node:fs';
+import { isPostgresUrl, loadConfig, type Config } from '../config.js';
 import { openDatabase, migrateToLatest, type DatabaseHandle } from '../db/connect.js';
 import { publishChange } from '../db/notify.js';
 import { systemClock } from '../clock.js';
@@ -39,6 +40,18 @@ export async function openRuntime(options: GlobalOptions, init: { createPepper: 
       await handle.close();
     },
   };
+}
+
+/** Whether the database at `url` exists and holds an org, read without creating a file that is not there. */
+export async function databaseHasOrg(url: string): Promise<boolean> {
+  if (!isPostgresUrl(url) && !existsSync(url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url)) return false;
+  const handle = openDatabase(url);
+  try {
+    await migrateToLatest(handle);
+    return (await handle.db.selectFrom('orgs').select('id').limit(1).executeTakeFirst()) !== undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function hasOrg(runtime: Runtime): Promise<boolean> {

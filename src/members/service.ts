@@ -98,6 +98,8 @@ export async function addMember(deps: Deps, ctx: Ctx, input: { email: string; ro
       const member = { userId: user.id, email: user.email, name: user.name, role: input.role, status: 'active' as const, createdAt: nowIso, updatedAt: nowIso };
       return { member, invitation: null, inviteToken: null };
     }
+    // A new invitation replaces any pending one for the same email: only the newest link works.
+    await trx.updateTable('invitations').set({ expires_at: nowIso }).where('org_id', '=', actor.org.id).where('email', '=', email).where('accepted_at', 'is', null).where('expires_at', '>', nowIso).execute();
     const inviteToken = generateToken(deps.config.tokenPrefix, 'inv');
     const invitation: InvitationView = {
       id: newId('inv', now),

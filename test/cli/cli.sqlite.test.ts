@@ -100,6 +100,15 @@ describe('latchkey init', () => {
     expect(first.token).toMatch(/^lk_pat_/);
   });
 
+  it('refuses a second init without writing a pepper file, even when the pepper came from the environment', async () => {
+    const dataDir = newDir();
+    await init(dataDir);
+    rmSync(path.join(dataDir, 'pepper'));
+    const again = await run(['init', '--org', 'Other', '--email', 'other@example.com', '--data-dir', dataDir]);
+    expect(again.code).toBe(1);
+    expect(existsSync(path.join(dataDir, 'pepper'))).toBe(false);
+  });
+
   it('refuses a bad email or a short password before touching the data directory', async () => {
     const dataDir = newDir();
     const bad = await run(['init', '--org', 'Acme', '--email', 'not-an-email', '--data-dir', dataDir]);

@@ -132,6 +132,7 @@ const BAD_INPUTS: BadInput[] = [
     code: 'payload_too_large',
   },
   { what: 'a body that is not JSON', routes: (r) => r.body !== undefined, send: () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' }), status: 415, code: 'unsupported_media_type' },
+  { what: 'a text/plain body', routes: (r) => r.body !== undefined, send: () => ({ headers: { 'content-type': 'text/plain' }, payload: '{"name":"x"}' }), status: 415, code: 'unsupported_media_type' },
   { what: 'an unknown query parameter', routes: (r) => r.query === true, send: (r) => ({ url: `${urlOf(r)}?unexpected=1` }), status: 400, code: 'validation_failed' },
   { what: 'a non-numeric limit', routes: (r) => r.query === true, send: (r) => ({ url: `${urlOf(r)}?limit=ten` }), status: 400, code: 'validation_failed' },
   { what: 'a forged cursor', routes: (r) => r.query === true, send: (r) => ({ url: `${urlOf(r)}?cursor=${Buffer.from("tok_' OR 1=1").toString('base64url')}` }), status: 400, code: 'invalid_cursor' },

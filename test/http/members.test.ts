@@ -57,6 +57,18 @@ describe('POST /v1/members', () => {
     expect(JSON.stringify(stored)).not.toContain(body.inviteToken);
   });
 
+  it('a new invitation for the same email replaces the pending one', async () => {
+    const first = (await request(t, { method: 'POST', url: '/v1/members', token: org.token, payload: { email: 'twice@example.com', role: 'member' } })).json();
+    const second = (await request(t, { method: 'POST', url: '/v1/members', token: org.token, payload: { email: 'twice@example.com', role: 'viewer' } })).json();
+    const stale = await t.app.inject({ method: 'POST', url: '/v1/auth/accept-invite', payload: { inviteToken: first.inviteToken, password: 'long enough pw', name: 'Twice' } });
+    expectProblem(stale, 400, 'invalid_invite');
+    const fresh = await t.app.inject({ method: 'POST', url: '/v1/auth/accept-invite', payload: { inviteToken: second.inviteToken, password: 'long enough pw', name: 'Twice' } });
+    expect(fresh.statusCode).toBe(201);
+    expect(fresh.json().org.id).toBe(org.orgId);
+    const member = await request(t, { method: 'GET', url: `/v1/members/${fresh.json().user.id}`, token: org.token });
+    expect(member.json().role).toBe('viewer');
+  });
+
   it('an existing user joins at once', async () => {
     const other = await createTestOrg(t);
     const res = await request(t, { method: 'POST', url: '/v1/members', token: org.token, payload: { email: other.ownerEmail, role: 'viewer' } });
