@@ -90,9 +90,15 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
     q = q.where((eb) => eb.or([eb.and([eb('actor_type', '=', 'token'), eb('actor_id', '=', token)]), eb('target_id', '=', token)]));
   }
   if (filters.action !== undefined) {
-    q = filters.action.endsWith('.*')
-      ? q.where('action', 'like', `${filters.action.slice(0, -1).replace(/[%_\\]/g, '')}%`)
-      : q.where('action', '=', filters.action);
+    if (filters.action.endsWith('.*')) {
+      // A family (`service_account.*`) as a range, not LIKE: `_` and `%` stay plain
+      // characters, and case counts on SQLite as it does on PostgreSQL. Text compares
+      // byte by byte on both (db/migrations.ts), and '/' is the byte after '.'.
+      const family = filters.action.slice(0, -1);
+      q = q.where('action', '>=', family).where('action', '<', `${family.slice(0, -1)}/`);
+    } else {
+      q = q.where('action', '=', filters.action);
+    }
   }
   if (filters.target !== undefined) q = q.where('target_id', '=', filters.target);
   if (since) q = q.where('created_at', '>=', since);

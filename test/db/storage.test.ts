@@ -129,6 +129,21 @@ describe('storage', () => {
     }
   });
 
+  it('filters audit actions by family exactly: underscores are plain, case counts', async () => {
+    const created = await request(t, { method: 'POST', url: '/v1/service-accounts', token: org.token, payload: { name: 'deployer', scopes: ['issues:read'] } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await mint('family')).statusCode).toBe(201);
+    const actions = async (filter: string) => {
+      const res = await request(t, { method: 'GET', url: `/v1/audit-events?action=${encodeURIComponent(filter)}`, token: org.token });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().data as { action: string }[]).map((e) => e.action);
+    };
+    expect(await actions('service_account.*')).toEqual(['service_account.created']);
+    expect(await actions('token.*')).toEqual(['token.minted', 'token.minted']);
+    expect(await actions('TOKEN.*')).toEqual([]);
+    expect(await actions('service%.*')).toEqual([]);
+  });
+
   it('writes nothing of a change that fails, and numbers the audit chain without gaps', async () => {
     const before = await t.deps.db.selectFrom('audit_events').select('id').execute();
     const taken = await mint(`dup`);
