@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { renderCacheMetrics } from '../tokens/cache.js';
 
 /** Counters kept per app instance and rendered in Prometheus text format. */
 export class Metrics {
@@ -37,7 +38,7 @@ export const metaRoutes: FastifyPluginAsync<{ deps: Deps; metrics: Metrics }> = 
   });
 
   app.get('/metrics', { config: { auth: 'none' }, schema: { ...hidden } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metrics.render()),
+    reply.type('text/plain; version=0.0.4').send(metrics.render() + renderCacheMetrics(deps.tokenCache)),
   );
 
   app.get('/v1/openapi.json', { config: { auth: 'none' }, schema: { ...hidden } }, async () => app.swagger());

@@ -25,6 +25,7 @@ interface Pending extends TokenUse {
 }
 
 const MAX_IPS_PER_BATCH = 5;
+const FLUSH_CHUNK = 100;
 
 export class LastUseRecorder {
   private pending = new Map<string, Pending>();
@@ -74,12 +75,18 @@ export class LastUseRecorder {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()].sort((a, b) => compare(a.orgId, b.orgId) || compare(a.tokenId, b.tokenId));
     this.pending = new Map();
-    try {
-      await this.writeUses(batch);
-    } catch (error) {
-      // Keep the uses for the next flush rather than lose them.
-      for (const use of batch) this.restore(use);
-      throw error;
+    // In chunks, one transaction each, yielding in between: on SQLite a write
+    // blocks the event loop and holds the only connection, so one transaction
+    // for thousands of tokens would stall every verification behind it.
+    for (let from = 0; from < batch.length; from += FLUSH_CHUNK) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await this.writeUses(batch.slice(from, from + FLUSH_CHUNK));
+      } catch (error) {
+        // Keep the uses for the next flush rather than lose them.
+        for (const use of batch.slice(from)) this.restore(use);
+        throw error;
+      }
     }
   }
 

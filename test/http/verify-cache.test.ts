@@ -90,6 +90,16 @@ describe('verification cache: hits', () => {
     expect((await verify(minted.token)).code).toBe('VALID');
   });
 
+  it('reports its counters on /metrics', async () => {
+    const { token } = await mint();
+    await primed(token);
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    const hits = Number(/^latchkey_token_cache_hits_total (\d+)$/m.exec(res.body)?.[1]);
+    expect(hits).toBeGreaterThan(0);
+    expect(res.body).toMatch(/^latchkey_token_cache_entries \d+$/m);
+  });
+
   it('never queries for a malformed token', async () => {
     const res = await verifyCounting('lk_pat_not-a-token');
     expect(res.verdict.code).toBe('MALFORMED');
