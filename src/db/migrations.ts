@@ -206,6 +206,12 @@ const migrations = (text: ColumnType): Record<string, Migration> => ({
       await db.schema.alterTable('tokens').addColumn('team_id', text).execute();
     },
   },
+  '0003_audit_target_index': {
+    async up(db: Kysely<unknown>) {
+      // Events about one token: filters by target or token, expired-on-use recorded once per token.
+      await db.schema.createIndex('audit_events_target').on('audit_events').columns(['target_id', 'action']).execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

@@ -10,6 +10,7 @@ import { csrfTokenFor } from '../auth/service.js';
 import type { Actor, CallMeta, Ctx, Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { resolveTokenCached } from '../tokens/cache.js';
+import { expiredUse } from '../tokens/last-use.js';
 
 export type AuthMode = 'none' | 'session' | 'org';
 
@@ -73,7 +74,10 @@ export function authHook(deps: Deps) {
     const token = mode === 'org' ? presentedToken(request) : null;
     if (token !== null) {
       const resolved = await resolveTokenCached(deps, token);
-      if (!resolved.ok) throw challenge(TOKEN_FAILURES[resolved.code]);
+      if (!resolved.ok) {
+        if (resolved.code === 'EXPIRED' && resolved.token) deps.lastUse.recordExpired(expiredUse(resolved.token, callMeta(request)));
+        throw challenge(TOKEN_FAILURES[resolved.code]);
+      }
       request.actor = resolved.actor;
       const meta = callMeta(request);
       deps.lastUse.record({

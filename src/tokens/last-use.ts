@@ -1,9 +1,12 @@
 // Last use, recorded off the request path: a verification only notes the use in
 // memory; a timer writes the batch (last-use columns and one `token.used` audit
 // event per token with its count) in one transaction. Flushed on shutdown.
+// Presenting an expired token is noted the same way and recorded once per token
+// as `token.expired` (SPEC §6: expired-on-use).
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/schema.js';
+import type { Database, TokensTable } from '../db/schema.js';
+import type { CallMeta } from '../deps.js';
 import { recordEvent } from '../audit/record.js';
 
 export interface TokenUse {
@@ -24,11 +27,17 @@ interface Pending extends TokenUse {
   ips: Set<string>;
 }
 
+/** What the audit log records when an expired token is presented. */
+export function expiredUse(token: TokensTable, meta: CallMeta): TokenUse & { expiresAt: string | null } {
+  return { tokenId: token.id, orgId: token.org_id, name: token.name, prefix: token.prefix, userId: token.owner_user_id, ip: meta.ip, userAgent: meta.userAgent, expiresAt: token.expires_at };
+}
+
 const MAX_IPS_PER_BATCH = 5;
 const FLUSH_CHUNK = 100;
 
 export class LastUseRecorder {
   private pending = new Map<string, Pending>();
+  private expired = new Map<string, TokenUse & { expiresAt: string | null }>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -53,6 +62,11 @@ export class LastUseRecorder {
     }
   }
 
+  /** An expired token was presented: O(1), no I/O; written once per token at the next flush. */
+  recordExpired(use: TokenUse & { expiresAt: string | null }): void {
+    if (!this.expired.has(use.tokenId)) this.expired.set(use.tokenId, use);
+  }
+
   start(intervalMs: number): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush().catch(this.onError), intervalMs);
@@ -72,6 +86,7 @@ export class LastUseRecorder {
   }
 
   private async writeBatch(): Promise<void> {
+    await this.writeExpired();
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()].sort((a, b) => compare(a.orgId, b.orgId) || compare(a.tokenId, b.tokenId));
     this.pending = new Map();
@@ -87,6 +102,31 @@ export class LastUseRecorder {
         for (const use of batch.slice(from)) this.restore(use);
         throw error;
       }
+    }
+  }
+
+  private async writeExpired(): Promise<void> {
+    if (this.expired.size === 0) return;
+    const batch = [...this.expired.values()];
+    this.expired = new Map();
+    for (const use of batch) {
+      await this.db.transaction().execute(async (trx) => {
+        const seen = await trx
+          .selectFrom('audit_events')
+          .select('id')
+          .where('target_id', '=', use.tokenId)
+          .where('action', '=', 'token.expired')
+          .executeTakeFirst();
+        if (seen) return;
+        await recordEvent(
+          trx,
+          this.clock.now(),
+          use.orgId,
+          { type: 'token', id: use.tokenId, name: use.name, prefix: use.prefix, userId: use.userId },
+          { requestId: null, ip: use.ip, userAgent: use.userAgent },
+          { action: 'token.expired', targetType: 'token', targetId: use.tokenId, metadata: { expiresAt: use.expiresAt } },
+        );
+      });
     }
   }
 

@@ -5,6 +5,7 @@ import type { TokenFailure } from '../auth/credentials.js';
 import type { Ctx, Deps, OrgRef, Principal } from '../deps.js';
 import { allows, requireScope, scopesOf, type Grant } from '../permissions/engine.js';
 import { resolveTokenCached } from './cache.js';
+import { expiredUse } from './last-use.js';
 
 export interface VerifyInput {
   token: string;
@@ -50,6 +51,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
       return { ...INVALID, code: resolution.code === 'MALFORMED' ? 'MALFORMED' : 'NOT_FOUND' };
     }
     const t = resolution.token;
+    if (resolution.code === 'EXPIRED') deps.lastUse.recordExpired({ ...expiredUse(t, ctx), ip: input.ip ?? ctx.ip });
     return {
       ...INVALID,
       code: resolution.code,

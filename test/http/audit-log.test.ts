@@ -117,6 +117,26 @@ describe('audit log', () => {
     expect(used[0]!.actor).toMatchObject({ type: 'token', id: minted.id, name: 'used' });
   });
 
+  it('records an expired token presented (expired-on-use) once, by the token, off the request path', async () => {
+    const minted = (await post('/v1/api-tokens', { name: 'short-lived', expiresIn: '30d' })).json();
+    t.clock.advance(31 * 86_400_000);
+    try {
+      expectProblem(await request(t, { method: 'GET', url: '/v1/me', token: minted.token }), 401, 'token_expired');
+      const verified = (await post('/v1/verify', { token: minted.token })).json();
+      expect(verified.code).toBe('EXPIRED');
+      expect(await events(`action=token.expired&target=${minted.id}`)).toEqual([]);
+      await t.deps.lastUse.flush();
+      expectProblem(await request(t, { method: 'GET', url: '/v1/me', token: minted.token }), 401, 'token_expired');
+      await t.deps.lastUse.flush();
+      const expired = await events(`action=token.expired&target=${minted.id}`);
+      expect(expired).toHaveLength(1);
+      expect(expired[0]!.actor).toMatchObject({ type: 'token', id: minted.id, name: 'short-lived' });
+      expect(expired[0]!.metadata.expiresAt).toBe(minted.expiresAt);
+    } finally {
+      t.clock.advance(-31 * 86_400_000);
+    }
+  });
+
   it('exports every matching event as JSON lines', async () => {
     const res = await request(t, { method: 'GET', url: '/v1/audit-events?format=jsonl&action=token.minted', token: org.token });
     expect(res.statusCode).toBe(200);
