@@ -2,7 +2,9 @@
 // better-sqlite3 compiles the SQL afresh each time: for the token lookup that
 // costs as much as running it. The query builder produces the same SQL text for
 // the same query, so compiled statements are kept by text (bounded; the oldest
-// go first). Safe because Kysely runs one statement at a time per connection.
+// go first). Kysely runs one query at a time on its one connection, so a cached
+// statement is never in use twice; should one still be iterating anyway, a fresh
+// one is compiled rather than failing.
 import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 
@@ -11,6 +13,7 @@ export function withStatementCache(database: SQLite.Database, max = 500): Sqlite
   return {
     prepare(sql: string) {
       let statement = statements.get(sql);
+      if (statement?.busy) return database.prepare(sql);
       if (statement === undefined) {
         statement = database.prepare(sql);
         if (statements.size >= max) statements.delete(statements.keys().next().value!);
