@@ -57,8 +57,8 @@ const NOT_FOUND: TokenResolution = Object.freeze({ ok: false, code: 'NOT_FOUND',
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
   /**
-   * Why negative entries are not dropped when an org changes: a hash enters this
-   * map only after a lookup found no secret with it, and for that hash to exist
+   * Why negative entries are not dropped when an org changes: a key enters this
+   * map only after a lookup found no secret for its token, and for that token to exist
    * later a mint or roll would have to draw exactly the presented value from the
    * CSPRNG (≥190 bits), so a real new token is never hidden by it. The short TTL
    * covers what does not go through change() (a restored backup, a row written by
@@ -81,34 +81,34 @@ export class TokenCache {
   /** Same contract as resolveToken(deps, presented), answered from memory when it safely can be. */
   async resolve(presented: string): Promise<TokenResolution> {
     if (this.options.ttlMs <= 0 || !this.listening || presented.length > MAX_TOKEN_LENGTH) return resolveToken(this.deps, presented);
-    const hash = keyOf(presented);
+    const key = keyOf(presented);
     const now = this.deps.clock.now().getTime();
 
-    const entry = this.entries.get(hash);
+    const entry = this.entries.get(key);
     if (entry !== undefined) {
       if (now < entry.freshUntil && entry.readAt >= this.floor && (this.orgChangedAt.get(entry.orgId) ?? 0) <= entry.readAt) {
         this.counters.hits++;
         return entry.resolution;
       }
-      this.entries.delete(hash);
+      this.entries.delete(key);
     } else {
-      const unknownUntil = this.unknown.get(hash);
+      const unknownUntil = this.unknown.get(key);
       if (unknownUntil !== undefined) {
         if (now < unknownUntil) {
           this.counters.negativeHits++;
           return NOT_FOUND;
         }
-        this.unknown.delete(hash);
+        this.unknown.delete(key);
       }
     }
 
     this.counters.misses++;
     const readAt = this.sequence;
     const resolution = await resolveToken(this.deps, presented);
-    if (resolution.ok) this.store(hash, resolution, readAt);
+    if (resolution.ok) this.store(key, resolution, readAt);
     else if (resolution.code === 'NOT_FOUND' && readAt >= this.floor) {
       if (this.unknown.size >= this.options.maxEntries) this.evictOldest(this.unknown);
-      this.unknown.set(hash, now + this.options.negativeTtlMs);
+      this.unknown.set(key, now + this.options.negativeTtlMs);
     }
     return resolution;
   }
@@ -144,7 +144,7 @@ export class TokenCache {
     return { ...this.counters, size: this.entries.size };
   }
 
-  private store(hash: string, resolution: Resolved, readAt: number): void {
+  private store(key: string, resolution: Resolved, readAt: number): void {
     const orgId = resolution.actor.org.id;
     if (readAt < this.floor || (this.orgChangedAt.get(orgId) ?? 0) > readAt) {
       this.counters.refused++;
@@ -156,7 +156,7 @@ export class TokenCache {
     if (resolution.secretValidUntil !== null) freshUntil = Math.min(freshUntil, Date.parse(resolution.secretValidUntil));
     if (this.entries.size >= this.options.maxEntries) this.evictOldest(this.entries);
     // Every hit hands out this same object: frozen, a caller that modifies it fails loudly instead of changing the next caller's answer.
-    this.entries.set(hash, { resolution: deepFreeze(resolution), orgId, readAt, freshUntil });
+    this.entries.set(key, { resolution: deepFreeze(resolution), orgId, readAt, freshUntil });
   }
 
   private evictOldest(map: Map<string, unknown>): void {
