@@ -1,8 +1,26 @@
 // Shared request/response schemas. The same objects validate requests, serialise
 // responses and generate the OpenAPI document, so the three cannot drift apart.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TNull, type TSchema, type TUnion, type TUnsafe } from '@sinclair/typebox';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null`. Where the schema has one JSON type this is written as a type array
+ * (`["object", "null"]`) rather than `anyOf`: the response serializer turns
+ * `anyOf` into a validation per branch on every response, a type array into a
+ * typeof check.
+ */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> | TUnion<[T, TNull]> {
+  if (typeof schema.type === 'string') {
+    const nullable: Record<string, unknown> = { ...schema, type: [schema.type, 'null'] };
+    if (Array.isArray(schema.enum)) nullable.enum = [...(schema.enum as unknown[]), null];
+    return Type.Unsafe<Static<T> | null>(nullable);
+  }
+  return Type.Union([schema, Type.Null()]);
+}
+
+/** One of a few strings, as a JSON Schema `enum` (cheaper to check and serialize than a union of literals). */
+export function StringEnum<const V extends readonly string[]>(values: V, options: { description?: string } = {}): TUnsafe<V[number]> {
+  return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...options });
+}
 
 /** Free text that is never a control character: names, descriptions. */
 export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$' });
@@ -33,14 +51,14 @@ export const GrantSchema = Type.Object({
 });
 
 export const Expiry = {
-  expiresIn: Type.Optional(Nullable(Type.Union([Type.Literal('7d'), Type.Literal('30d'), Type.Literal('60d'), Type.Literal('90d'), Type.Literal('1y')]))),
+  expiresIn: Type.Optional(Nullable(StringEnum(['7d', '30d', '60d', '90d', '1y']))),
   expiresAt: Type.Optional(Nullable(DateTime)),
 };
 
 export const TokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  kind: Type.Union([Type.Literal('personal'), Type.Literal('service')]),
+  kind: StringEnum(['personal', 'service']),
   prefix: Type.String(),
   scopes: Type.Array(Type.String()),
   grants: Type.Array(GrantSchema),
@@ -57,7 +75,7 @@ export const TokenSchema = Type.Object({
   lastUsedAt: Nullable(Type.String()),
   lastUsedIp: Nullable(Type.String()),
   lastUserAgent: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]),
+  status: StringEnum(['active', 'revoked', 'expired']),
 });
 
 export const MintedTokenSchema = Type.Intersect([TokenSchema, Type.Object({ token: Type.String({ description: 'The plaintext, shown only in this response' }) })]);
@@ -65,7 +83,7 @@ export const MintedTokenSchema = Type.Intersect([TokenSchema, Type.Object({ toke
 export const OrgRefSchema = Type.Object({ id: Type.String(), name: Type.String(), plan: Type.String() });
 
 export const PrincipalSchema = Type.Object({
-  type: Type.Union([Type.Literal('user'), Type.Literal('service_account'), Type.Literal('org')]),
+  type: StringEnum(['user', 'service_account', 'org']),
   id: Type.String(),
   name: Type.String(),
   email: Type.Optional(Type.String()),

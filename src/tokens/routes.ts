@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { StringEnum, Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
@@ -29,7 +29,7 @@ const MintBody = Type.Object(
 const ListTokensQuery = Type.Object(
   {
     ...ListQuery.properties,
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')])),
+    status: Type.Optional(StringEnum(['active', 'revoked', 'expired'])),
   },
   { additionalProperties: false },
 );
@@ -47,7 +47,7 @@ const VerifyBody = Type.Object(
 
 const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
-  code: Type.Union(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED'].map((c) => Type.Literal(c))),
+  code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED']),
   allowed: Type.Boolean(),
   token: Nullable(
     Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String(), prefix: Type.String(), expiresAt: Nullable(Type.String()) }),
