@@ -1,7 +1,7 @@
 // Writes audit events inside the caller's transaction, extending the org's hash
 // chain. The org row is updated first, which serialises appends per org on both
 // databases (a row lock on PostgreSQL, the single writer on SQLite).
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor, CallMeta } from '../deps.js';
 import type { AuditEventsTable, Database } from '../db/schema.js';
 import { newId } from '../random.js';
@@ -34,40 +34,63 @@ export interface AuditInput {
 }
 
 export async function recordEvent(
-  trx: Transaction<Database> | Kysely<Database>,
+  trx: Transaction<Database>,
   at: Date,
   orgId: string,
   actor: AuditActor,
   meta: CallMeta,
   input: AuditInput,
 ): Promise<AuditEventsTable> {
+  const [event] = await recordEvents(trx, at, orgId, [{ actor, meta, input }]);
+  return event as AuditEventsTable;
+}
+
+export interface AuditEntry {
+  actor: AuditActor;
+  meta: CallMeta;
+  input: AuditInput;
+}
+
+/**
+ * Appends events to one org's chain in order: one org-row update claims the
+ * sequence numbers (and, on PostgreSQL, locks the chain until commit), one
+ * insert writes them all, one update moves the head.
+ */
+export async function recordEvents(trx: Transaction<Database>, at: Date, orgId: string, entries: AuditEntry[]): Promise<AuditEventsTable[]> {
+  if (entries.length === 0) return [];
   const head = await trx
     .updateTable('orgs')
-    .set((eb) => ({ audit_seq: eb('audit_seq', '+', 1) }))
+    .set((eb) => ({ audit_seq: eb('audit_seq', '+', entries.length) }))
     .where('id', '=', orgId)
     .returning(['audit_seq', 'audit_head'])
     .executeTakeFirstOrThrow();
-  const fields = {
-    id: newId('evt', at),
-    org_id: orgId,
-    seq: Number(head.audit_seq),
-    created_at: at.toISOString(),
-    actor_type: actor.type,
-    actor_id: actor.id,
-    actor_name: actor.name,
-    actor_prefix: actor.prefix,
-    actor_user_id: actor.userId,
-    action: input.action,
-    target_type: input.targetType ?? null,
-    target_id: input.targetId ?? null,
-    request_id: meta.requestId,
-    ip: meta.ip,
-    user_agent: meta.userAgent,
-    metadata: JSON.stringify(input.metadata ?? {}),
-    prev_hash: head.audit_head,
-  };
-  const event: AuditEventsTable = { ...fields, hash: eventHash(fields) };
-  await trx.insertInto('audit_events').values(event).execute();
-  await trx.updateTable('orgs').set({ audit_head: event.hash }).where('id', '=', orgId).execute();
-  return event;
+  let seq = Number(head.audit_seq) - entries.length;
+  let prev = head.audit_head;
+  const events = entries.map(({ actor, meta, input }): AuditEventsTable => {
+    const fields = {
+      id: newId('evt', at),
+      org_id: orgId,
+      seq: ++seq,
+      created_at: at.toISOString(),
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_name: actor.name,
+      actor_prefix: actor.prefix,
+      actor_user_id: actor.userId,
+      action: input.action,
+      target_type: input.targetType ?? null,
+      target_id: input.targetId ?? null,
+      request_id: meta.requestId,
+      ip: meta.ip,
+      user_agent: meta.userAgent,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      prev_hash: prev,
+    };
+    const event = { ...fields, hash: eventHash(fields) };
+    prev = event.hash;
+    return event;
+  });
+  await trx.insertInto('audit_events').values(events).execute();
+  await trx.updateTable('orgs').set({ audit_head: prev }).where('id', '=', orgId).execute();
+  return events;
 }

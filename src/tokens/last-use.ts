@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database, TokensTable } from '../db/schema.js';
 import type { CallMeta } from '../deps.js';
-import { recordEvent } from '../audit/record.js';
+import { recordEvent, recordEvents, type AuditEntry } from '../audit/record.js';
 
 export interface TokenUse {
   tokenId: string;
@@ -157,21 +157,24 @@ export class LastUseRecorder {
           .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', lastAt)]))
           .execute();
       }
+      // One chain append per org (the batch is sorted by org).
+      const byOrg = new Map<string, AuditEntry[]>();
       for (const use of batch) {
-        await recordEvent(
-          trx,
-          this.clock.now(),
-          use.orgId,
-          { type: 'token', id: use.tokenId, name: use.name, prefix: use.prefix, userId: use.userId },
-          { requestId: null, ip: use.ip, userAgent: use.userAgent },
-          {
+        const entries = byOrg.get(use.orgId) ?? [];
+        entries.push({
+          actor: { type: 'token', id: use.tokenId, name: use.name, prefix: use.prefix, userId: use.userId },
+          meta: { requestId: null, ip: use.ip, userAgent: use.userAgent },
+          input: {
             action: 'token.used',
             targetType: 'token',
             targetId: use.tokenId,
             metadata: { count: use.count, firstAt: new Date(use.firstAt).toISOString(), lastAt: new Date(use.lastAt).toISOString(), ips: [...use.ips] },
           },
-        );
+        });
+        byOrg.set(use.orgId, entries);
       }
+      const at = this.clock.now();
+      for (const [orgId, entries] of byOrg) await recordEvents(trx, at, orgId, entries);
     });
   }
 }

@@ -117,6 +117,23 @@ describe('audit log', () => {
     expect(used[0]!.actor).toMatchObject({ type: 'token', id: minted.id, name: 'used' });
   });
 
+  it('appends a batch of uses from several tokens and orgs to each chain in order, keeping the chains intact', async () => {
+    const other = await createTestOrg(t, 'Other org');
+    const mine = await Promise.all(['u1', 'u2', 'u3'].map(async (name) => (await post('/v1/api-tokens', { name })).json()));
+    const theirs = (await request(t, { method: 'POST', url: '/v1/api-tokens', token: other.token, payload: { name: 'theirs' } })).json();
+    await t.deps.lastUse.flush();
+    for (const token of [...mine.map((m) => m.token), theirs.token, mine[0].token]) {
+      expect((await request(t, { method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
+    }
+    await t.deps.lastUse.flush();
+    for (const m of mine) expect((await events(`action=token.used&token=${m.id}`)).length).toBeGreaterThanOrEqual(1);
+    const first = (await events(`action=token.used&token=${mine[0].id}`))[0]!;
+    expect(first.metadata.count).toBe(2);
+    const theirsUsed = await t.deps.db.selectFrom('audit_events').select('org_id').where('action', '=', 'token.used').where('target_id', '=', theirs.id).execute();
+    expect(theirsUsed.map((e) => e.org_id)).toEqual([other.orgId]);
+    expect((await verifyChains(t.deps.db)).breaks).toEqual([]);
+  });
+
   it('records an expired token presented (expired-on-use) once, by the token, off the request path', async () => {
     const minted = (await post('/v1/api-tokens', { name: 'short-lived', expiresIn: '30d' })).json();
     t.clock.advance(31 * 86_400_000);
