@@ -203,6 +203,8 @@ export async function removeMember(deps: Deps, ctx: Ctx, userId: string): Promis
       .where('revoked_at', 'is', null)
       .returning('id')
       .execute();
+    // Team grants go with the membership: a later re-add must not bring them back.
+    await trx.deleteFrom('team_members').where('org_id', '=', actor.org.id).where('user_id', '=', userId).execute();
     await trx.deleteFrom('memberships').where('org_id', '=', actor.org.id).where('user_id', '=', userId).execute();
     await recordEvent(trx, now, actor.org.id, auditActorOf(actor), ctx, {
       action: 'member.removed',

@@ -24,6 +24,11 @@ export function grantOf(row: { scopes: string; resources: string | null }, team:
   return { team, scopes: JSON.parse(row.scopes) as string[], resources: row.resources === null ? null : (JSON.parse(row.resources) as string[]) };
 }
 
+/** The inverse of grantOf: a grant's scopes and resources as stored (JSON text). */
+export function storedGrant(grant: Grant): { scopes: string; resources: string | null } {
+  return { scopes: JSON.stringify(grant.scopes), resources: grant.resources === null ? null : JSON.stringify(grant.resources) };
+}
+
 /** What a member may do in an org right now: role scopes org-wide, plus each team grant. */
 export async function userGrants(db: Kysely<Database>, config: Config, orgId: string, userId: string, roleName: string): Promise<Grant[]> {
   const teams = await db.selectFrom('team_members').select(['team_id', 'scopes', 'resources']).where('org_id', '=', orgId).where('user_id', '=', userId).execute();

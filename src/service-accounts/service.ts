@@ -10,12 +10,12 @@ import { AppError } from '../errors.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
 import { assertGrantable, grantFrom } from '../permissions/escalation.js';
-import { grantOf } from '../permissions/principals.js';
+import { grantOf, storedGrant } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
 import type { ExpiryInput } from '../orgs/policy.js';
-import { loadOrgToken, viewsOf } from '../tokens/admin.js';
-import { mintServiceToken, revokeTokenRow, rollTokenRow, type MintedToken } from '../tokens/service.js';
+import { loadOrgToken, rollWithinPermissions, viewsOf } from '../tokens/admin.js';
+import { mintServiceToken, revokeTokenRow, type MintedToken } from '../tokens/service.js';
 import type { TokenView } from '../tokens/view.js';
 
 export interface ServiceAccountView {
@@ -68,8 +68,7 @@ export async function createServiceAccount(deps: Deps, ctx: Ctx, input: { name: 
     id: newId('sa', deps.clock.now()),
     org_id: actor.org.id,
     name: input.name,
-    scopes: JSON.stringify(grant.scopes),
-    resources: grant.resources === null ? null : JSON.stringify(grant.resources),
+    ...storedGrant(grant),
     created_at: now,
     updated_at: now,
     deleted_at: null,
@@ -121,8 +120,7 @@ export async function updateServiceAccount(
     const updated: ServiceAccountsTable = {
       ...row,
       name,
-      scopes: JSON.stringify(next.scopes),
-      resources: next.resources === null ? null : JSON.stringify(next.resources),
+      ...storedGrant(next),
       updated_at: deps.clock.now().toISOString(),
     };
     await trx.updateTable('service_accounts').set({ name, scopes: updated.scopes, resources: updated.resources, updated_at: updated.updated_at }).where('id', '=', id).execute();
@@ -204,10 +202,7 @@ async function loadAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: strin
 
 export async function rollServiceAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: string, gracePeriodSeconds = 0): Promise<MintedToken> {
   requireScope(ctx.actor.grants, { scope: 'service_accounts:manage' });
-  const token = await loadAccountToken(deps, ctx, id, tokenId);
-  const rolled = await rollTokenRow(deps, ctx, token, gracePeriodSeconds);
-  const view = (await viewsOf(deps, ctx.actor.org.id, [rolled.row])).get(tokenId) as TokenView;
-  return { ...view, token: rolled.secret };
+  return rollWithinPermissions(deps, ctx, await loadAccountToken(deps, ctx, id, tokenId), gracePeriodSeconds);
 }
 
 export async function revokeServiceAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: string): Promise<TokenView> {

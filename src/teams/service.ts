@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { requireScope, type Grant } from '../permissions/engine.js';
 import { assertGrantable, grantFrom } from '../permissions/escalation.js';
-import { grantOf } from '../permissions/principals.js';
+import { grantOf, storedGrant } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
 import type { ExpiryInput } from '../orgs/policy.js';
@@ -158,11 +158,17 @@ export interface GrantInput {
   resources?: string[] | null | undefined;
 }
 
-export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: GrantInput & { userId: string }): Promise<TeamMemberView> {
-  const { actor } = ctx;
+/** The grant asked for in a team the caller manages, checked against what the caller may give. */
+async function grantInManagedTeam(deps: Deps, ctx: Ctx, id: string, input: GrantInput): Promise<Grant> {
   await managedTeam(deps, ctx, id);
   const grant = grantFrom(input.scopes, input.resources, id);
-  assertGrantable(deps, actor, [grant]);
+  assertGrantable(deps, ctx.actor, [grant]);
+  return grant;
+}
+
+export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: GrantInput & { userId: string }): Promise<TeamMemberView> {
+  const { actor } = ctx;
+  const grant = await grantInManagedTeam(deps, ctx, id, input);
   const now = deps.clock.now().toISOString();
   return change(deps, actor.org.id, async (trx) => {
     const user = await trx
@@ -177,7 +183,7 @@ export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: Gra
     if (existing) throw new AppError('already_member', 'Already a member of this team; change their grant with PATCH');
     await trx
       .insertInto('team_members')
-      .values({ team_id: id, user_id: user.id, org_id: actor.org.id, scopes: JSON.stringify(grant.scopes), resources: grant.resources === null ? null : JSON.stringify(grant.resources), created_at: now, updated_at: now })
+      .values({ team_id: id, user_id: user.id, org_id: actor.org.id, ...storedGrant(grant), created_at: now, updated_at: now })
       .execute();
     await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'team.member_added',
@@ -191,9 +197,7 @@ export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: Gra
 
 export async function updateTeamMember(deps: Deps, ctx: Ctx, id: string, userId: string, input: GrantInput): Promise<TeamMemberView> {
   const { actor } = ctx;
-  await managedTeam(deps, ctx, id);
-  const grant = grantFrom(input.scopes, input.resources, id);
-  assertGrantable(deps, actor, [grant]);
+  const grant = await grantInManagedTeam(deps, ctx, id, input);
   const now = deps.clock.now().toISOString();
   return change(deps, actor.org.id, async (trx) => {
     const row = await trx
@@ -206,7 +210,7 @@ export async function updateTeamMember(deps: Deps, ctx: Ctx, id: string, userId:
     if (!row) throw new AppError('not_found', `No member ${userId} in team ${id}`);
     await trx
       .updateTable('team_members')
-      .set({ scopes: JSON.stringify(grant.scopes), resources: grant.resources === null ? null : JSON.stringify(grant.resources), updated_at: now })
+      .set({ ...storedGrant(grant), updated_at: now })
       .where('team_id', '=', id)
       .where('user_id', '=', userId)
       .execute();
@@ -250,10 +254,7 @@ export async function listTeamTokens(deps: Deps, ctx: Ctx, id: string, page: Pag
 
 /** Issues a new team token: a service token owned by the team, attached to it with the grant (takes a seat). */
 export async function issueTeamToken(deps: Deps, ctx: Ctx, id: string, input: ExpiryInput & GrantInput & { name: string }): Promise<MintedToken> {
-  const { actor } = ctx;
-  await managedTeam(deps, ctx, id);
-  const grant = grantFrom(input.scopes, input.resources, id);
-  assertGrantable(deps, actor, [grant]);
+  const grant = await grantInManagedTeam(deps, ctx, id, input);
   return mintServiceToken(deps, ctx, { ...input, grants: [], teamId: id, ownerKey: id, attachment: grant });
 }
 
@@ -276,7 +277,7 @@ export async function attachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
     }
     await trx
       .updateTable('token_attachments')
-      .set({ scopes: JSON.stringify(grant.scopes), resources: grant.resources === null ? null : JSON.stringify(grant.resources), updated_at: now.toISOString() })
+      .set({ ...storedGrant(grant), updated_at: now.toISOString() })
       .where('token_id', '=', tokenId)
       .where('team_id', '=', id)
       .execute();

@@ -112,8 +112,15 @@ export async function createOrgApiKey(deps: Deps, ctx: Ctx, input: OrgApiKeyInpu
 
 export async function rollOrgToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
   requireScope(ctx.actor.grants, { scope: 'tokens:manage' });
-  const row = await loadOrgToken(deps, ctx.actor.org.id, id);
-  // The caller gets the new secret: it must hold all the token can do (its view's grants, or its fixed role's).
+  return rollWithinPermissions(deps, ctx, await loadOrgToken(deps, ctx.actor.org.id, id), gracePeriodSeconds);
+}
+
+/**
+ * Rolls any token of the org for a caller that manages it. The caller gets the
+ * new secret, so it must hold all the token can do (its grants with its team
+ * attachments, or its fixed role's) and must not expire before it.
+ */
+export async function rollWithinPermissions(deps: Deps, ctx: Ctx, row: TokensTable, gracePeriodSeconds: number): Promise<MintedToken> {
   const current = (await viewsOf(deps, ctx.actor.org.id, [row])).get(row.id) as TokenView;
   assertMayRoll(ctx.actor, row, mergeGrants([...current.grants, ...roleGrants(deps.config, row.role)]));
   const rolled = await rollTokenRow(deps, ctx, row, gracePeriodSeconds);

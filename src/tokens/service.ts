@@ -10,7 +10,7 @@ import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { assertGrantable, grantFrom } from '../permissions/escalation.js';
 import { intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
-import { grantOf, parseGrants, roleGrants, userGrants } from '../permissions/principals.js';
+import { grantOf, parseGrants, roleGrants, storedGrant, userGrants } from '../permissions/principals.js';
 import { assertSeatFree } from '../orgs/service.js';
 import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
@@ -417,8 +417,7 @@ export async function insertAttachment(trx: Transaction<Database>, deps: Deps, c
       token_id: token.id,
       team_id: grant.team as string,
       org_id: token.org_id,
-      scopes: JSON.stringify(grant.scopes),
-      resources: grant.resources === null ? null : JSON.stringify(grant.resources),
+      ...storedGrant(grant),
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
     })

@@ -69,6 +69,20 @@ describe('service accounts', () => {
     expectProblem(await request(t, { method: 'DELETE', url: `/v1/service-accounts/${sa.id}/tokens/${otherToken.id}`, token: org.token }), 404, 'not_found');
   });
 
+  it('rolling a service-account token gives its secret only to a credential that holds all it can do, and outlives it', async () => {
+    const sa = (await post('/v1/service-accounts', { name: 'powerful', scopes: ['org:manage', 'service_accounts:manage'] })).json();
+    const token = (await post(`/v1/service-accounts/${sa.id}/tokens`, { name: 'p' })).json();
+    const admin = await addMember(t, org, 'admin');
+    // An admin lacks org:manage, so cannot take this token's new secret.
+    expectProblem(await post(`/v1/service-accounts/${sa.id}/tokens/${token.id}/roll`, {}, admin.token), 403, 'forbidden');
+    // A short-lived token, however narrow, cannot roll a token that never expires.
+    const shortLived = (await post('/v1/api-tokens', { name: 'short', scopes: ['service_accounts:manage', 'org:manage'], expiresIn: '7d' })).json();
+    expectProblem(await post(`/v1/service-accounts/${sa.id}/tokens/${token.id}/roll`, {}, shortLived.token), 403, 'forbidden');
+    expect((await verify(token.token, 'org:manage')).code).toBe('VALID');
+    // The owner can.
+    expect((await post(`/v1/service-accounts/${sa.id}/tokens/${token.id}/roll`, {})).statusCode).toBe(200);
+  });
+
   it('deleting an account revokes all its tokens in the same transaction', async () => {
     const sa = (await post('/v1/service-accounts', { name: 'temp', scopes: ['issues:read'] })).json();
     const one = (await post(`/v1/service-accounts/${sa.id}/tokens`, { name: 'one' })).json();

@@ -135,6 +135,20 @@ describe('teams', () => {
     expectProblem(await request(t, { method: 'GET', url: `/v1/teams/${other.id}`, token: reader.token }), 403, 'forbidden');
   });
 
+  it("removing someone from the org removes their team grants, so re-adding them does not bring the grants back", async () => {
+    const team = (await post('/v1/teams', { name: 'churn' })).json();
+    const person = await addMember(t, org, 'viewer');
+    await post(`/v1/teams/${team.id}/members`, { userId: person.userId, scopes: ['team:manage', 'issues:write'] });
+    expect((await request(t, { method: 'DELETE', url: `/v1/members/${person.userId}`, token: org.token })).statusCode).toBe(200);
+    const listed = (await request(t, { method: 'GET', url: `/v1/teams/${team.id}/members`, token: org.token })).json();
+    expect(listed.data.map((m: { userId: string }) => m.userId)).not.toContain(person.userId);
+    const back = await post('/v1/members', { email: person.email, role: 'viewer' });
+    expect(back.json().member.userId).toBe(person.userId);
+    const fresh = (await request(t, { method: 'POST', url: '/v1/api-tokens', session: person.session, payload: { name: 'after return' } })).json();
+    expect((await verify(fresh.token, 'issues:write', { team: team.id })).allowed).toBe(false);
+    expect((await verify(fresh.token, 'team:manage', { team: team.id })).allowed).toBe(false);
+  });
+
   it('deleting a team revokes the tokens it issued and detaches the others', async () => {
     const team = (await post('/v1/teams', { name: 'doomed' })).json();
     const own = (await post(`/v1/teams/${team.id}/tokens`, { name: 'own', scopes: ['issues:read'] })).json();
