@@ -63,7 +63,8 @@ export class ChangeListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'latchkey change listener' });
+    // TCP keepalive, so a half-open connection is noticed (and the cache bypassed) rather than trusted.
+    const client = new pg.Client({ connectionString: this.url, application_name: 'latchkey change listener', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     this.client = client;
     let lost = false;
     const onLost = (error?: unknown): void => {
