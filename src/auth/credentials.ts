@@ -6,7 +6,9 @@ import type { Actor, Deps, Principal } from '../deps.js';
 import { intersectGrants, mergeGrants, type Grant } from '../permissions/engine.js';
 import { attachmentGrants, grantOf, parseGrants, roleGrants, userGrants } from '../permissions/principals.js';
 import { parseToken } from '../tokens/format.js';
-import type { TokensTable } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, TokensTable } from '../db/schema.js';
+import { runPrepared } from '../db/prepared.js';
 
 export type TokenFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'SUSPENDED';
 
@@ -14,12 +16,9 @@ export type TokenResolution =
   | { ok: true; actor: Actor; token: TokensTable; secretValidUntil: string | null }
   | { ok: false; code: TokenFailure; token: TokensTable | null; orgId: string | null };
 
-/** Resolves a bearer token. Malformed input never reaches the database. */
-export async function resolveToken(deps: Deps, presented: string): Promise<TokenResolution> {
-  const parsed = parseToken(presented, deps.config.tokenPrefix);
-  if (!parsed || parsed.kind === 'inv') return { ok: false, code: 'MALFORMED', token: null, orgId: null };
-  const hash = deps.hasher.hash(presented);
-  const row = await deps.db
+/** Everything verification needs about a token, in one query by its secret's hash. */
+function tokenLookup(db: Kysely<Database>) {
+  return db
     .selectFrom('token_secrets as s')
     .innerJoin('tokens as t', 't.id', 's.token_id')
     .innerJoin('orgs as o', 'o.id', 't.org_id')
@@ -42,8 +41,15 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
       'sa.resources as sa_resources',
       'sa.deleted_at as sa_deleted_at',
     ])
-    .where('s.hash', '=', hash)
-    .executeTakeFirst();
+    .where('s.hash', '=', '');
+}
+
+/** Resolves a bearer token. Malformed input never reaches the database. */
+export async function resolveToken(deps: Deps, presented: string): Promise<TokenResolution> {
+  const parsed = parseToken(presented, deps.config.tokenPrefix);
+  if (!parsed || parsed.kind === 'inv') return { ok: false, code: 'MALFORMED', token: null, orgId: null };
+  const hash = deps.hasher.hash(presented);
+  const [row] = await runPrepared(deps.db, 'resolveToken', tokenLookup, [hash]);
   if (!row || !deps.hasher.equals(row.secret_hash, hash)) return { ok: false, code: 'NOT_FOUND', token: null, orgId: null };
 
   const {

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { runPrepared } from '../db/prepared.js';
 import { mergeGrants, orgWide, type Grant } from './engine.js';
 import type { RoleDefinition } from './catalogue.js';
 
@@ -31,12 +32,17 @@ export function storedGrant(grant: Grant): { scopes: string; resources: string |
 
 /** What a member may do in an org right now: role scopes org-wide, plus each team grant. */
 export async function userGrants(db: Kysely<Database>, config: Config, orgId: string, userId: string, roleName: string): Promise<Grant[]> {
-  const teams = await db.selectFrom('team_members').select(['team_id', 'scopes', 'resources']).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+  const teams = await runPrepared(
+    db,
+    'userTeamGrants',
+    (d) => d.selectFrom('team_members').select(['team_id', 'scopes', 'resources']).where('org_id', '=', '').where('user_id', '=', ''),
+    [orgId, userId],
+  );
   return mergeGrants([...roleGrants(config, roleName), ...teams.map((row) => grantOf(row, row.team_id))]);
 }
 
 /** A service token's team attachments, each a grant limited to its team. */
 export async function attachmentGrants(db: Kysely<Database>, tokenId: string): Promise<Grant[]> {
-  const rows = await db.selectFrom('token_attachments').select(['team_id', 'scopes', 'resources']).where('token_id', '=', tokenId).execute();
+  const rows = await runPrepared(db, 'tokenAttachments', (d) => d.selectFrom('token_attachments').select(['team_id', 'scopes', 'resources']).where('token_id', '=', ''), [tokenId]);
   return rows.map((row) => grantOf(row, row.team_id));
 }

@@ -9,18 +9,22 @@ import { TokenCache } from '../../src/tokens/cache.js';
 import { generateToken } from '../../src/tokens/format.js';
 import { createTestApp, createTestOrg, request, type TestApp, type TestOrg } from '../helpers.js';
 
-/** Runs `during` while a query is in flight, and counts queries. */
+/**
+ * Runs `during` while a query is in flight (its result not yet handed back), and
+ * counts queries. It hooks results, not query building, because the hot-path
+ * queries are compiled once and then run without being built again.
+ */
 class QueryHook implements KyselyPlugin {
   count = 0;
   during: (() => void) | null = null;
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     this.count++;
     const run = this.during;
     this.during = null;
     run?.();
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result;
   }
 }
