@@ -15,6 +15,8 @@ const AuditQuery = Type.Object(
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     since: Type.Optional(DateTime),
     until: Type.Optional(DateTime),
+    from: Type.Optional(DateTime),
+    to: Type.Optional(DateTime),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('jsonl')])),
   },
   { additionalProperties: false },
@@ -48,7 +50,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       },
     },
     async (request, reply) => {
-      const { format, ...filters } = request.query;
+      // `from`/`to` are accepted as other names for `since`/`until`.
+      const { format, from, to, ...rest } = request.query;
+      const filters = { ...rest, since: rest.since ?? from, until: rest.until ?? to };
       const wantsLines = format === 'jsonl' || (format === undefined && request.headers.accept?.includes('application/x-ndjson'));
       const ctx = ctxOf(request);
       if (!wantsLines) return listAuditEvents(deps, ctx, filters);

@@ -98,6 +98,10 @@ describe('audit log', () => {
     const future = new Date(t.clock.now().getTime() + 60_000).toISOString();
     expect(await events(`since=${encodeURIComponent(future)}`)).toEqual([]);
     expect((await events(`until=${encodeURIComponent(future)}&limit=1`)).length).toBe(1);
+    expect(await events(`from=${encodeURIComponent(future)}`)).toEqual([]);
+    const past = new Date(t.clock.now().getTime() - 3_600_000).toISOString();
+    expect(await events(`to=${encodeURIComponent(past)}`)).toEqual([]);
+    expect((await events(`from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&limit=1`)).length).toBe(1);
 
     const first = (await request(t, { method: 'GET', url: '/v1/audit-events?limit=2', token: org.token })).json();
     expect(first.data).toHaveLength(2);
