@@ -1,11 +1,13 @@
 // The per-org hash chain: each event's hash covers its content and the previous
-// event's hash, so editing or deleting a row breaks every link after it.
-import { createHash } from 'node:crypto';
+// event's hash, so editing or deleting a row breaks every link after it. The hash
+// is an HMAC under the server pepper, which never lives in the database, so
+// someone who can write to the database cannot rebuild a consistent chain.
 import type { AuditEventsTable } from '../db/schema.js';
+import type { SecretHasher } from '../tokens/hashing.js';
 
 type ChainedFields = Omit<AuditEventsTable, 'hash'>;
 
-export function eventHash(event: ChainedFields): string {
+export function eventHash(hasher: SecretHasher, event: ChainedFields): string {
   const canonical = JSON.stringify([
     event.prev_hash,
     event.id,
@@ -25,7 +27,7 @@ export function eventHash(event: ChainedFields): string {
     event.user_agent,
     event.metadata,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return hasher.hash(canonical, 'audit-chain');
 }
 
 export interface ChainBreak {
@@ -36,7 +38,7 @@ export interface ChainBreak {
 }
 
 /** Walks one org's events in order; returns the first broken link, or null. */
-export function findBreak(orgId: string, events: AuditEventsTable[], head: { seq: number; hash: string | null }): ChainBreak | null {
+export function findBreak(hasher: SecretHasher, orgId: string, events: AuditEventsTable[], head: { seq: number; hash: string | null }): ChainBreak | null {
   let prev: string | null = null;
   let expectedSeq = 1;
   for (const event of events) {
@@ -46,7 +48,7 @@ export function findBreak(orgId: string, events: AuditEventsTable[], head: { seq
     if (event.prev_hash !== prev) {
       return { orgId, seq: expectedSeq, eventId: event.id, reason: 'previous-hash link does not match' };
     }
-    if (eventHash(event) !== event.hash) {
+    if (eventHash(hasher, event) !== event.hash) {
       return { orgId, seq: expectedSeq, eventId: event.id, reason: 'event content does not match its hash' };
     }
     prev = event.hash;

@@ -6,6 +6,7 @@ import type { Actor, CallMeta } from '../deps.js';
 import type { AuditEventsTable, Database } from '../db/schema.js';
 import { newId } from '../random.js';
 import { eventHash } from './chain.js';
+import type { SecretHasher } from '../tokens/hashing.js';
 
 export interface AuditActor {
   type: 'user' | 'token' | 'system';
@@ -35,13 +36,14 @@ export interface AuditInput {
 
 export async function recordEvent(
   trx: Transaction<Database>,
+  hasher: SecretHasher,
   at: Date,
   orgId: string,
   actor: AuditActor,
   meta: CallMeta,
   input: AuditInput,
 ): Promise<AuditEventsTable> {
-  const [event] = await recordEvents(trx, at, orgId, [{ actor, meta, input }]);
+  const [event] = await recordEvents(trx, hasher, at, orgId, [{ actor, meta, input }]);
   return event as AuditEventsTable;
 }
 
@@ -56,7 +58,7 @@ export interface AuditEntry {
  * sequence numbers (and, on PostgreSQL, locks the chain until commit), one
  * insert writes them all, one update moves the head.
  */
-export async function recordEvents(trx: Transaction<Database>, at: Date, orgId: string, entries: AuditEntry[]): Promise<AuditEventsTable[]> {
+export async function recordEvents(trx: Transaction<Database>, hasher: SecretHasher, at: Date, orgId: string, entries: AuditEntry[]): Promise<AuditEventsTable[]> {
   if (entries.length === 0) return [];
   const head = await trx
     .updateTable('orgs')
@@ -86,7 +88,7 @@ export async function recordEvents(trx: Transaction<Database>, at: Date, orgId: 
       metadata: JSON.stringify(input.metadata ?? {}),
       prev_hash: prev,
     };
-    const event = { ...fields, hash: eventHash(fields) };
+    const event = { ...fields, hash: eventHash(hasher, fields) };
     prev = event.hash;
     return event;
   });

@@ -8,6 +8,7 @@ import { requireScope } from '../permissions/engine.js';
 import { planOf } from '../orgs/service.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { findBreak, type ChainBreak } from './chain.js';
+import type { SecretHasher } from '../tokens/hashing.js';
 
 export interface AuditEventView {
   id: string;
@@ -108,7 +109,7 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
 }
 
 /** Checks every org's chain (or one); returns the first broken link of each broken org. */
-export async function verifyChains(db: Kysely<Database>, orgId?: string): Promise<{ orgs: number; events: number; breaks: ChainBreak[] }> {
+export async function verifyChains(db: Kysely<Database>, hasher: SecretHasher, orgId?: string): Promise<{ orgs: number; events: number; breaks: ChainBreak[] }> {
   let orgsQuery = db.selectFrom('orgs').select(['id', 'audit_seq', 'audit_head']);
   if (orgId) orgsQuery = orgsQuery.where('id', '=', orgId);
   const orgs = await orgsQuery.execute();
@@ -117,7 +118,7 @@ export async function verifyChains(db: Kysely<Database>, orgId?: string): Promis
   for (const org of orgs) {
     const rows = await db.selectFrom('audit_events').selectAll().where('org_id', '=', org.id).orderBy('seq').execute();
     events += rows.length;
-    const found = findBreak(org.id, rows, { seq: Number(org.audit_seq), hash: org.audit_head });
+    const found = findBreak(hasher, org.id, rows, { seq: Number(org.audit_seq), hash: org.audit_head });
     if (found) breaks.push(found);
   }
   return { orgs: orgs.length, events, breaks };

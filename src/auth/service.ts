@@ -78,7 +78,7 @@ export async function login(deps: Deps, meta: CallMeta, input: { email: string; 
       const actor: AuditActor = { type: 'user', id: user.id, name: user.name, prefix: null, userId: user.id };
       await deps.db.transaction().execute(async (trx) => {
         for (const m of memberships) {
-          await recordEvent(trx, now, m.id, actor, meta, { action: 'auth.login_failed', targetType: 'user', targetId: user.id });
+          await recordEvent(trx, deps.hasher, now, m.id, actor, meta, { action: 'auth.login_failed', targetType: 'user', targetId: user.id });
         }
       });
     }
@@ -91,7 +91,7 @@ export async function login(deps: Deps, meta: CallMeta, input: { email: string; 
   const session = await startSession(deps, meta, { id: user.id, email: user.email, name: user.name }, org);
   if (org) {
     const actor: AuditActor = { type: 'user', id: user.id, name: user.name, prefix: null, userId: user.id };
-    await deps.db.transaction().execute((trx) => recordEvent(trx, now, org.id, actor, meta, { action: 'auth.login', targetType: 'user', targetId: user.id }));
+    await deps.db.transaction().execute((trx) => recordEvent(trx, deps.hasher, now, org.id, actor, meta, { action: 'auth.login', targetType: 'user', targetId: user.id }));
   }
   return session;
 }
@@ -128,7 +128,7 @@ export async function acceptInvite(
       .values({ org_id: invite.org_id, user_id: user.id, role: invite.role, status: 'active', created_at: now.toISOString(), updated_at: now.toISOString() })
       .execute();
     await trx.updateTable('invitations').set({ accepted_at: now.toISOString() }).where('id', '=', invite.id).execute();
-    await recordEvent(trx, now, invite.org_id, { type: 'user', id: user.id, name: user.name, prefix: null, userId: user.id }, meta, {
+    await recordEvent(trx, deps.hasher, now, invite.org_id, { type: 'user', id: user.id, name: user.name, prefix: null, userId: user.id }, meta, {
       action: 'member.joined',
       targetType: 'user',
       targetId: user.id,

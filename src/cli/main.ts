@@ -59,7 +59,7 @@ function program(setCode: (code: number) => void): Command {
     .action(async (opts: { dataDir?: string; org?: string; json?: boolean }) => {
       const runtime = await openRuntime(opts, { createPepper: false });
       try {
-        const result = await verifyChains(runtime.deps.db, opts.org);
+        const result = await verifyChains(runtime.deps.db, runtime.deps.hasher, opts.org);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ ok: result.breaks.length === 0, ...result }) + '\n');
         } else if (result.breaks.length === 0) {

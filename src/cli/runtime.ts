@@ -26,8 +26,9 @@ export async function openRuntime(options: GlobalOptions, init: { createPepper: 
   const pepper = loadPepper(config.dataDir, process.env, { create: init.createPepper });
   const handle = openDatabase(config.databaseUrl);
   await migrateToLatest(handle);
-  const lastUse = new LastUseRecorder(handle.db, systemClock);
-  const deps: Deps = { db: handle.db, config, clock: systemClock, hasher: new SecretHasher(pepper), lastUse, changed: async () => undefined };
+  const hasher = new SecretHasher(pepper);
+  const lastUse = new LastUseRecorder(handle.db, systemClock, hasher);
+  const deps: Deps = { db: handle.db, config, clock: systemClock, hasher, lastUse, changed: async () => undefined };
   // A command run against a shared PostgreSQL tells the serving nodes, so their caches drop what it changed.
   if (handle.dialect === 'postgres') deps.publishChange = (trx, orgId) => publishChange(trx, orgId, 'cli');
   return {

@@ -89,8 +89,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await migrateToLatest(handle);
   const logger = createLogger(options.logStream, options.logLevel);
 
-  const lastUse = new LastUseRecorder(handle.db, clock, (error) => logger.error({ err: error }, 'last-use flush failed'));
-  const deps: Deps = { db: handle.db, config, clock, hasher: new SecretHasher(options.pepper), lastUse, changed: async () => undefined };
+  const hasher = new SecretHasher(options.pepper);
+  const lastUse = new LastUseRecorder(handle.db, clock, hasher, (error) => logger.error({ err: error }, 'last-use flush failed'));
+  const deps: Deps = { db: handle.db, config, clock, hasher, lastUse, changed: async () => undefined };
   // The verification cache hears of every change: this node's through change(),
   // other nodes' (PostgreSQL) through the listener.
   const tokenCache = new TokenCache(deps, config.tokenCache);

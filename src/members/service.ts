@@ -94,7 +94,7 @@ export async function addMember(deps: Deps, ctx: Ctx, input: { email: string; ro
         .insertInto('memberships')
         .values({ org_id: actor.org.id, user_id: user.id, role: input.role, status: 'active', created_at: nowIso, updated_at: nowIso })
         .execute();
-      await recordEvent(trx, now, actor.org.id, who, ctx, { action: 'member.added', targetType: 'user', targetId: user.id, metadata: { email, role: input.role } });
+      await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, { action: 'member.added', targetType: 'user', targetId: user.id, metadata: { email, role: input.role } });
       const member = { userId: user.id, email: user.email, name: user.name, role: input.role, status: 'active' as const, createdAt: nowIso, updatedAt: nowIso };
       return { member, invitation: null, inviteToken: null };
     }
@@ -123,7 +123,7 @@ export async function addMember(deps: Deps, ctx: Ctx, input: { email: string; ro
         accepted_at: null,
       })
       .execute();
-    await recordEvent(trx, now, actor.org.id, who, ctx, { action: 'member.invited', targetType: 'invitation', targetId: invitation.id, metadata: { email, role: input.role } });
+    await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, { action: 'member.invited', targetType: 'invitation', targetId: invitation.id, metadata: { email, role: input.role } });
     return { member: null, invitation, inviteToken };
   });
 }
@@ -170,10 +170,10 @@ export async function updateMember(
     const status = patch.status ?? current.status;
     await trx.updateTable('memberships').set({ role, status, updated_at: nowIso }).where('org_id', '=', actor.org.id).where('user_id', '=', userId).execute();
     if (role !== current.role) {
-      await recordEvent(trx, now, actor.org.id, who, ctx, { action: 'member.role_changed', targetType: 'user', targetId: userId, metadata: { from: current.role, to: role } });
+      await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, { action: 'member.role_changed', targetType: 'user', targetId: userId, metadata: { from: current.role, to: role } });
     }
     if (status !== current.status) {
-      await recordEvent(trx, now, actor.org.id, who, ctx, {
+      await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, {
         action: status === 'suspended' ? 'member.suspended' : 'member.reactivated',
         targetType: 'user',
         targetId: userId,
@@ -206,7 +206,7 @@ export async function removeMember(deps: Deps, ctx: Ctx, userId: string): Promis
     // Team grants go with the membership: a later re-add must not bring them back.
     await trx.deleteFrom('team_members').where('org_id', '=', actor.org.id).where('user_id', '=', userId).execute();
     await trx.deleteFrom('memberships').where('org_id', '=', actor.org.id).where('user_id', '=', userId).execute();
-    await recordEvent(trx, now, actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, actor.org.id, auditActorOf(actor), ctx, {
       action: 'member.removed',
       targetType: 'user',
       targetId: userId,

@@ -38,7 +38,7 @@ export async function initialize(deps: Deps, input: { orgName: string; email: st
       expiresAt: null,
       createdBy: null,
     });
-    await recordEvent(trx, now, org.id, SYSTEM_ACTOR, meta, {
+    await recordEvent(trx, deps.hasher, now, org.id, SYSTEM_ACTOR, meta, {
       action: 'token.minted',
       targetType: 'token',
       targetId: row.id,

@@ -99,8 +99,8 @@ export async function insertOrgWithOwner(
     .insertInto('memberships')
     .values({ org_id: org.id, user_id: input.ownerId, role: 'owner', status: 'active', created_at: nowIso, updated_at: nowIso })
     .execute();
-  await recordEvent(trx, now, org.id, input.actor, meta, { action: 'org.created', targetType: 'org', targetId: org.id, metadata: { name: org.name } });
-  await recordEvent(trx, now, org.id, input.actor, meta, {
+  await recordEvent(trx, deps.hasher, now, org.id, input.actor, meta, { action: 'org.created', targetType: 'org', targetId: org.id, metadata: { name: org.name } });
+  await recordEvent(trx, deps.hasher, now, org.id, input.actor, meta, {
     action: 'member.added',
     targetType: 'user',
     targetId: input.ownerId,
@@ -161,17 +161,17 @@ export async function updateOrg(deps: Deps, ctx: Ctx, patch: OrgPatch): Promise<
     const who = auditActorOf(actor);
     if (patch.name !== undefined && patch.name !== row.name) {
       await trx.updateTable('orgs').set({ name: patch.name }).where('id', '=', row.id).execute();
-      await recordEvent(trx, now, row.id, who, ctx, { action: 'org.renamed', targetType: 'org', targetId: row.id, metadata: { from: row.name, to: patch.name } });
+      await recordEvent(trx, deps.hasher, now, row.id, who, ctx, { action: 'org.renamed', targetType: 'org', targetId: row.id, metadata: { from: row.name, to: patch.name } });
     }
     if (patch.policy !== undefined) {
       const before = parsePolicy(row.policy);
       const after: OrgPolicy = { ...before, ...patch.policy };
       await trx.updateTable('orgs').set({ policy: JSON.stringify(after) }).where('id', '=', row.id).execute();
-      await recordEvent(trx, now, row.id, who, ctx, { action: 'org.policy_changed', targetType: 'org', targetId: row.id, metadata: { from: before, to: after } });
+      await recordEvent(trx, deps.hasher, now, row.id, who, ctx, { action: 'org.policy_changed', targetType: 'org', targetId: row.id, metadata: { from: before, to: after } });
     }
     if (patch.plan !== undefined && patch.plan !== row.plan) {
       await trx.updateTable('orgs').set({ plan: patch.plan }).where('id', '=', row.id).execute();
-      await recordEvent(trx, now, row.id, who, ctx, { action: 'org.plan_changed', targetType: 'org', targetId: row.id, metadata: { from: row.plan, to: patch.plan } });
+      await recordEvent(trx, deps.hasher, now, row.id, who, ctx, { action: 'org.plan_changed', targetType: 'org', targetId: row.id, metadata: { from: row.plan, to: patch.plan } });
     }
   });
   return getOrgById(deps, actor.org.id);

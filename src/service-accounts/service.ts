@@ -82,7 +82,7 @@ export async function createServiceAccount(deps: Deps, ctx: Ctx, input: { name: 
       if (isUniqueViolation(error)) throw nameTaken(input.name);
       throw error;
     }
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'service_account.created',
       targetType: 'service_account',
       targetId: row.id,
@@ -124,7 +124,7 @@ export async function updateServiceAccount(
       updated_at: deps.clock.now().toISOString(),
     };
     await trx.updateTable('service_accounts').set({ name, scopes: updated.scopes, resources: updated.resources, updated_at: updated.updated_at }).where('id', '=', id).execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'service_account.updated',
       targetType: 'service_account',
       targetId: id,
@@ -149,7 +149,7 @@ export async function deleteServiceAccount(deps: Deps, ctx: Ctx, id: string): Pr
       .returning('id')
       .execute();
     await trx.updateTable('service_accounts').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'service_account.deleted',
       targetType: 'service_account',
       targetId: id,

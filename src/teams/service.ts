@@ -85,7 +85,7 @@ export async function createTeam(deps: Deps, ctx: Ctx, input: { name: string }):
       if (isUniqueViolation(error)) throw nameTaken(input.name);
       throw error;
     }
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.created', targetType: 'team', targetId: row.id, metadata: { name: row.name } });
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.created', targetType: 'team', targetId: row.id, metadata: { name: row.name } });
   });
   return toTeamView(row);
 }
@@ -100,7 +100,7 @@ export async function renameTeam(deps: Deps, ctx: Ctx, id: string, input: { name
     const clash = await trx.selectFrom('teams').select('id').where('org_id', '=', actor.org.id).where('name', '=', input.name).executeTakeFirst();
     if (clash) throw nameTaken(input.name);
     await trx.updateTable('teams').set({ name: input.name }).where('id', '=', id).execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.renamed', targetType: 'team', targetId: id, metadata: { from: team.name, to: input.name } });
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.renamed', targetType: 'team', targetId: id, metadata: { from: team.name, to: input.name } });
     return toTeamView({ ...team, name: input.name });
   });
 }
@@ -117,7 +117,7 @@ export async function deleteTeam(deps: Deps, ctx: Ctx, id: string): Promise<{ de
     const detached = await trx.deleteFrom('token_attachments').where('team_id', '=', id).returning('token_id').execute();
     await trx.deleteFrom('team_members').where('team_id', '=', id).execute();
     await trx.deleteFrom('teams').where('id', '=', id).execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'team.deleted',
       targetType: 'team',
       targetId: id,
@@ -185,7 +185,7 @@ export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: Gra
       .insertInto('team_members')
       .values({ team_id: id, user_id: user.id, org_id: actor.org.id, ...storedGrant(grant), created_at: now, updated_at: now })
       .execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'team.member_added',
       targetType: 'user',
       targetId: user.id,
@@ -214,7 +214,7 @@ export async function updateTeamMember(deps: Deps, ctx: Ctx, id: string, userId:
       .where('team_id', '=', id)
       .where('user_id', '=', userId)
       .execute();
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'team.member_changed',
       targetType: 'user',
       targetId: userId,
@@ -230,7 +230,7 @@ export async function removeTeamMember(deps: Deps, ctx: Ctx, id: string, userId:
   return change(deps, actor.org.id, async (trx) => {
     const gone = await trx.deleteFrom('team_members').where('team_id', '=', id).where('user_id', '=', userId).returning('user_id').execute();
     if (gone.length === 0) throw new AppError('not_found', `No member ${userId} in team ${id}`);
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.member_removed', targetType: 'user', targetId: userId, metadata: { teamId: id } });
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, { action: 'team.member_removed', targetType: 'user', targetId: userId, metadata: { teamId: id } });
     return { removed: true as const };
   });
 }
@@ -281,7 +281,7 @@ export async function attachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
       .where('token_id', '=', tokenId)
       .where('team_id', '=', id)
       .execute();
-    await recordEvent(trx, now, actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, actor.org.id, auditActorOf(actor), ctx, {
       action: 'token.attachment_changed',
       targetType: 'token',
       targetId: tokenId,
@@ -299,7 +299,7 @@ export async function detachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
   await change(deps, actor.org.id, async (trx) => {
     const gone = await trx.deleteFrom('token_attachments').where('token_id', '=', tokenId).where('team_id', '=', id).returning('token_id').execute();
     if (gone.length === 0) throw new AppError('not_found', `Token ${tokenId} is not attached to team ${id}`);
-    await recordEvent(trx, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, deps.clock.now(), actor.org.id, auditActorOf(actor), ctx, {
       action: 'token.detached',
       targetType: 'token',
       targetId: tokenId,

@@ -143,7 +143,7 @@ export async function revokeAllOrgTokens(deps: Deps, ctx: Ctx, input: { kind?: '
     let q = trx.updateTable('tokens').set({ revoked_at: now.toISOString() }).where('org_id', '=', ctx.actor.org.id).where('revoked_at', 'is', null);
     if (input.kind) q = q.where('kind', '=', input.kind);
     const rows = await q.returning('id').execute();
-    await recordEvent(trx, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
       action: 'token.revoked_all',
       targetType: 'org',
       targetId: ctx.actor.org.id,

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database, TokensTable } from '../db/schema.js';
 import type { CallMeta } from '../deps.js';
+import type { SecretHasher } from './hashing.js';
 import { recordEvent, recordEvents, type AuditEntry } from '../audit/record.js';
 
 export interface TokenUse {
@@ -44,6 +45,7 @@ export class LastUseRecorder {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly hasher: SecretHasher,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
@@ -118,9 +120,7 @@ export class LastUseRecorder {
           .where('action', '=', 'token.expired')
           .executeTakeFirst();
         if (seen) return;
-        await recordEvent(
-          trx,
-          this.clock.now(),
+        await recordEvent(trx, this.hasher, this.clock.now(),
           use.orgId,
           { type: 'token', id: use.tokenId, name: use.name, prefix: use.prefix, userId: use.userId },
           { requestId: null, ip: use.ip, userAgent: use.userAgent },
@@ -174,7 +174,7 @@ export class LastUseRecorder {
         byOrg.set(use.orgId, entries);
       }
       const at = this.clock.now();
-      for (const [orgId, entries] of byOrg) await recordEvents(trx, at, orgId, entries);
+      for (const [orgId, entries] of byOrg) await recordEvents(trx, this.hasher, at, orgId, entries);
     });
   }
 }

@@ -170,7 +170,7 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
       expiresAt,
       createdBy: actor,
     });
-    await recordEvent(trx, now, actor.org.id, auditActorOf(actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, actor.org.id, auditActorOf(actor), ctx, {
       action: 'token.minted',
       targetType: 'token',
       targetId: minted.row.id,
@@ -263,7 +263,7 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
       .values({ hash: deps.hasher.hash(secret), token_id: row.id, created_at: nowIso, retired_at: null, valid_until: null })
       .execute();
     await trx.updateTable('tokens').set({ prefix, rolled_at: nowIso }).where('id', '=', row.id).execute();
-    await recordEvent(trx, now, row.org_id, auditActorOf(ctx.actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, row.org_id, auditActorOf(ctx.actor), ctx, {
       action: 'token.rolled',
       targetType: 'token',
       targetId: row.id,
@@ -309,7 +309,7 @@ export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Pr
   const nowIso = now.toISOString();
   await change(deps, row.org_id, async (trx) => {
     await trx.updateTable('tokens').set({ revoked_at: nowIso }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await recordEvent(trx, now, row.org_id, auditActorOf(ctx.actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, row.org_id, auditActorOf(ctx.actor), ctx, {
       action: 'token.revoked',
       targetType: 'token',
       targetId: row.id,
@@ -339,7 +339,7 @@ export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ r
       .where('revoked_at', 'is', null)
       .returning('id')
       .execute();
-    await recordEvent(trx, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
+    await recordEvent(trx, deps.hasher, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
       action: 'token.revoked_all',
       targetType: 'user',
       targetId: userId,
@@ -385,7 +385,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
       createdBy: actor,
     });
     const who = auditActorOf(actor);
-    await recordEvent(trx, now, actor.org.id, who, ctx, {
+    await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, {
       action: 'token.minted',
       targetType: 'token',
       targetId: minted.row.id,
@@ -422,7 +422,7 @@ export async function insertAttachment(trx: Transaction<Database>, deps: Deps, c
       updated_at: now.toISOString(),
     })
     .execute();
-  await recordEvent(trx, now, token.org_id, auditActorOf(ctx.actor), ctx, {
+  await recordEvent(trx, deps.hasher, now, token.org_id, auditActorOf(ctx.actor), ctx, {
     action: 'token.attached',
     targetType: 'token',
     targetId: token.id,

@@ -6,6 +6,9 @@ import { sql } from 'kysely';
 import { addMember, createTestApp, createTestOrg, expectProblem, login, OWNER_PASSWORD, request, type TestApp, type TestOrg } from '../helpers.js';
 import { main } from '../../src/cli/main.js';
 import { verifyChains } from '../../src/audit/service.js';
+import { eventHash } from '../../src/audit/chain.js';
+import { SecretHasher } from '../../src/tokens/hashing.js';
+import { randomBytes } from 'node:crypto';
 
 let t: TestApp;
 let org: TestOrg;
@@ -135,7 +138,7 @@ describe('audit log', () => {
     expect(first.metadata.count).toBe(2);
     const theirsUsed = await t.deps.db.selectFrom('audit_events').select('org_id').where('action', '=', 'token.used').where('target_id', '=', theirs.id).execute();
     expect(theirsUsed.map((e) => e.org_id)).toEqual([other.orgId]);
-    expect((await verifyChains(t.deps.db)).breaks).toEqual([]);
+    expect((await verifyChains(t.deps.db, t.deps.hasher)).breaks).toEqual([]);
   });
 
   it('records an expired token presented (expired-on-use) once, by the token, off the request path', async () => {
@@ -169,8 +172,31 @@ describe('audit log', () => {
     expect(viaAccept.body).toBe(res.body);
   });
 
+  it('cannot be rebuilt by someone who can write to the database but lacks the pepper', async () => {
+    const o = await createTestOrg(t, 'Rebuild target');
+    await post('/v1/api-tokens', { name: 'to be hidden' }, o.token);
+    /** Rewrites one event and re-chains every later one with `hasher`, as an attacker would. */
+    const rewrite = async (hasher: SecretHasher, actorName: string) => {
+      const rows = await t.deps.db.selectFrom('audit_events').selectAll().where('org_id', '=', o.orgId).orderBy('seq').execute();
+      let prev: string | null = null;
+      for (const row of rows) {
+        const edited = { ...row, actor_name: row.seq === rows[rows.length - 1]!.seq ? actorName : row.actor_name, prev_hash: prev };
+        const { hash: _old, ...fields } = edited;
+        const hash = eventHash(hasher, fields);
+        await t.deps.db.updateTable('audit_events').set({ actor_name: edited.actor_name, prev_hash: prev, hash }).where('id', '=', row.id).execute();
+        prev = hash;
+      }
+      await t.deps.db.updateTable('orgs').set({ audit_head: prev }).where('id', '=', o.orgId).execute();
+    };
+    await rewrite(new SecretHasher(randomBytes(32)), 'someone else');
+    expect((await verifyChains(t.deps.db, t.deps.hasher, o.orgId)).breaks[0]).toMatchObject({ orgId: o.orgId, seq: 1 });
+    // The same rewrite with the server's key would pass: the pepper is what protects the chain.
+    await rewrite(t.deps.hasher, 'initial token');
+    expect((await verifyChains(t.deps.db, t.deps.hasher, o.orgId)).breaks).toEqual([]);
+  });
+
   it('keeps an intact hash chain, and verify-chain reports the first broken link of a tampered or deleted row', async () => {
-    expect((await verifyChains(t.deps.db)).breaks).toEqual([]);
+    expect((await verifyChains(t.deps.db, t.deps.hasher)).breaks).toEqual([]);
     const intact = await runCli(['audit', 'verify-chain', '--json']);
     expect(intact.code).toBe(0);
     expect(JSON.parse(intact.out)).toMatchObject({ ok: true, breaks: [] });
@@ -193,7 +219,7 @@ describe('audit log', () => {
     expect(original).toBeTruthy();
     const later = rows[rows.length - 2]!;
     await t.deps.db.deleteFrom('audit_events').where('id', '=', later.id).execute();
-    const afterDelete = await verifyChains(t.deps.db, org.orgId);
+    const afterDelete = await verifyChains(t.deps.db, t.deps.hasher, org.orgId);
     expect(afterDelete.breaks[0]!.seq).toBeLessThanOrEqual(Number(later.seq));
   });
 

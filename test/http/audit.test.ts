@@ -161,7 +161,7 @@ describe('GET /v1/audit-events', () => {
   });
 
   it('keeps an intact hash chain per org', async () => {
-    const result = await verifyChains(t.deps.db);
+    const result = await verifyChains(t.deps.db, t.deps.hasher);
     expect(result.breaks).toEqual([]);
     expect(result.events).toBeGreaterThan(10);
     const list = (await events('')).sort((a, b) => a.seq - b.seq);
