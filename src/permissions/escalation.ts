@@ -3,8 +3,10 @@
 import type { Actor, Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { assertKnownScopes } from './catalogue.js';
-import { orgWide, uncoveredScopes, type Grant } from './engine.js';
-import { findRole } from './principals.js';
+import { intersectGrants, orgWide, uncoveredScopes, type Grant } from './engine.js';
+import { findRole, userGrants } from './principals.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 
 /** Checks that every scope exists and that the actor holds all of `grants` itself. */
 export function assertGrantable(deps: Deps, actor: Actor, grants: Grant[]): void {
@@ -34,4 +36,25 @@ export function assertMayGiveRole(deps: Deps, actor: Actor, roleName: string): v
   if (missing.length > 0) {
     throw new AppError('forbidden', `You cannot give or change the role ${roleName}: it holds ${missing.join(', ')}, which you lack`);
   }
+}
+
+/**
+ * The same check again inside the write transaction, against the person's
+ * permissions as they are now: a demotion that committed after the request was
+ * authenticated must not let it hand out (for good, in a service token or a
+ * grant) what the person no longer holds. Non-person credentials have grants
+ * fixed at issuance, so their request-time grants stand.
+ */
+export async function assertStillGrantable(trx: Transaction<Database>, deps: Deps, actor: Actor, grants: Grant[]): Promise<void> {
+  if (actor.principal.type !== 'user') return;
+  const membership = await trx
+    .selectFrom('memberships')
+    .select(['role', 'status'])
+    .where('org_id', '=', actor.org.id)
+    .where('user_id', '=', actor.principal.id)
+    .executeTakeFirst();
+  if (!membership || membership.status !== 'active') throw new AppError('forbidden', 'Your membership changed while this request was in flight');
+  const live = await userGrants(trx, deps.config, actor.org.id, actor.principal.id, membership.role);
+  const own = actor.credential.type === 'token' ? actor.credential.ownGrants : null;
+  assertGrantable(deps, { ...actor, grants: own === null ? live : intersectGrants(live, own) }, grants);
 }

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
-import { assertGrantable, grantFrom } from '../permissions/escalation.js';
+import { assertGrantable, assertStillGrantable, grantFrom } from '../permissions/escalation.js';
 import { grantOf, storedGrant } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
@@ -74,6 +74,7 @@ export async function createServiceAccount(deps: Deps, ctx: Ctx, input: { name: 
     deleted_at: null,
   };
   await change(deps, actor.org.id, async (trx) => {
+    await assertStillGrantable(trx, deps, actor, [grant]);
     const existing = await trx.selectFrom('service_accounts').select('id').where('org_id', '=', actor.org.id).where('name', '=', input.name).where('deleted_at', 'is', null).executeTakeFirst();
     if (existing) throw nameTaken(input.name);
     try {
@@ -111,7 +112,10 @@ export async function updateServiceAccount(
     const next = grantFrom(patch.scopes ?? current.scopes, patch.resources === undefined ? current.resources : patch.resources);
     // Only what is added must be within the actor's own permissions.
     const added = uncoveredScopes([current], [next]);
-    if (added.length > 0 || patch.resources !== undefined) assertGrantable(deps, actor, [next]);
+    if (added.length > 0 || patch.resources !== undefined) {
+      assertGrantable(deps, actor, [next]);
+      await assertStillGrantable(trx, deps, actor, [next]);
+    }
     const name = patch.name ?? row.name;
     if (name !== row.name) {
       const clash = await trx.selectFrom('service_accounts').select('id').where('org_id', '=', actor.org.id).where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { requireScope, type Grant } from '../permissions/engine.js';
-import { assertGrantable, grantFrom } from '../permissions/escalation.js';
+import { assertGrantable, assertStillGrantable, grantFrom } from '../permissions/escalation.js';
 import { grantOf, storedGrant } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { newId } from '../random.js';
@@ -171,6 +171,7 @@ export async function addTeamMember(deps: Deps, ctx: Ctx, id: string, input: Gra
   const grant = await grantInManagedTeam(deps, ctx, id, input);
   const now = deps.clock.now().toISOString();
   return change(deps, actor.org.id, async (trx) => {
+    await assertStillGrantable(trx, deps, actor, [grant]);
     const user = await trx
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -200,6 +201,7 @@ export async function updateTeamMember(deps: Deps, ctx: Ctx, id: string, userId:
   const grant = await grantInManagedTeam(deps, ctx, id, input);
   const now = deps.clock.now().toISOString();
   return change(deps, actor.org.id, async (trx) => {
+    await assertStillGrantable(trx, deps, actor, [grant]);
     const row = await trx
       .selectFrom('team_members as tm')
       .innerJoin('users as u', 'u.id', 'tm.user_id')
@@ -269,6 +271,7 @@ export async function attachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
   assertGrantable(deps, actor, [grant]);
   const now = deps.clock.now();
   await change(deps, actor.org.id, async (trx) => {
+    await assertStillGrantable(trx, deps, actor, [grant]);
     const existing = await trx.selectFrom('token_attachments').selectAll().where('token_id', '=', tokenId).where('team_id', '=', id).executeTakeFirst();
     if (!existing) {
       await assertSeatFree(deps, trx, actor.org.id);

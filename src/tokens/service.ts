@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
-import { assertGrantable, grantFrom } from '../permissions/escalation.js';
+import { assertGrantable, assertStillGrantable, grantFrom } from '../permissions/escalation.js';
 import { intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
 import { grantOf, parseGrants, roleGrants, storedGrant, userGrants } from '../permissions/principals.js';
 import { assertSeatFree } from '../orgs/service.js';
@@ -370,6 +370,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
   const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
+    await assertStillGrantable(trx, deps, actor, [...(input.grants ?? roleGrants(deps.config, input.role ?? null)), ...(input.attachment ? [input.attachment] : [])]);
     if (input.attachment) await assertSeatFree(deps, trx, actor.org.id);
     const minted = await insertToken(trx, deps, {
       orgId: actor.org.id,

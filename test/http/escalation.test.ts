@@ -1,5 +1,8 @@
 // No escalation, ever: each rule of SPEC §3 with a test that tries to break it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveToken } from '../../src/auth/credentials.js';
+import { createOrgApiKey } from '../../src/tokens/admin.js';
+import { createServiceAccount } from '../../src/service-accounts/service.js';
 import { addMember, createTestApp, createTestOrg, expectProblem, login, OWNER_PASSWORD, request, type TestApp, type TestOrg } from '../helpers.js';
 
 let t: TestApp;
@@ -82,6 +85,22 @@ describe('no escalation', () => {
       403,
       'forbidden',
     );
+  });
+
+  it('a demotion that commits while a request is in flight stops it from minting with the old role', async () => {
+    const admin = await addMember(t, org, 'admin');
+    // The request authenticated while the person was still an admin...
+    const resolved = await resolveToken(t.deps, admin.token);
+    if (!resolved.ok) throw new Error('admin token did not resolve');
+    const ctx = { actor: resolved.actor, requestId: 'req_race', ip: null, userAgent: null };
+    // ...and the demotion commits before its write.
+    await request(t, { method: 'PATCH', url: `/v1/members/${admin.userId}`, token: org.token, payload: { role: 'viewer' } });
+    const before = await t.deps.db.selectFrom('tokens').select('id').execute();
+    await expect(createOrgApiKey(t.deps, ctx, { name: 'stale admin key', role: 'admin' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(createServiceAccount(t.deps, ctx, { name: 'stale sa', scopes: ['members:manage'] })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await t.deps.db.selectFrom('tokens').select('id').execute()).toHaveLength(before.length);
+    // What the viewer still holds can still be given.
+    await expect(createOrgApiKey(t.deps, ctx, { name: 'viewer key', role: 'viewer' })).resolves.toMatchObject({ role: 'viewer' });
   });
 
   it('billing is never reachable by a token, whatever its scopes', async () => {
