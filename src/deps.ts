@@ -72,4 +72,3 @@ export interface Ctx extends CallMeta {
   actor: Actor;
 }
 
-export const NO_META: CallMeta = { requestId: null, ip: null, userAgent: null };

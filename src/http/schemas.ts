@@ -1,5 +1,6 @@
 // Shared request/response schemas. The same objects validate requests, serialise
 // responses and generate the OpenAPI document, so the three cannot drift apart.
+import { MAX_GRACE_SECONDS } from '../tokens/service.js';
 import { Type, type Static, type TNull, type TSchema, type TUnion, type TUnsafe } from '@sinclair/typebox';
 
 /**
@@ -105,7 +106,7 @@ export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 
 /** Roll: an optional grace period during which the old value keeps working (at most a day). */
 export const RollBody = Type.Union([
-  Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })) }, { additionalProperties: false }),
+  Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS })) }, { additionalProperties: false }),
   Type.Null(),
 ]);
 

@@ -4,9 +4,8 @@
 import { crc32 } from 'node:zlib';
 import { BASE62, randomBase62 } from '../random.js';
 
-export const TOKEN_KINDS = { pat: 'personal', sat: 'service' } as const;
-export type TokenKindCode = keyof typeof TOKEN_KINDS | 'inv';
-export type TokenKind = (typeof TOKEN_KINDS)[keyof typeof TOKEN_KINDS];
+/** `pat` personal, `sat` service, `inv` an invitation (never a credential). */
+export type TokenKindCode = 'pat' | 'sat' | 'inv';
 
 export const BODY_LENGTH = 36; // 36 × log2(62) ≈ 214 bits
 export const CHECKSUM_LENGTH = 6;
