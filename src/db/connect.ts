@@ -45,7 +45,9 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   // on PostgreSQL it is told: the connection's own (search_path). Two Latchkeys in
   // two schemas of one database then never take each other's for their own.
   const migrationTableSchema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
+  // Features land on parallel branches, each with its own migration: a database
+  // that ran a later-numbered one first still takes an earlier one it lacks.
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
