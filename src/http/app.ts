@@ -28,6 +28,7 @@ import { teamRoutes } from '../teams/routes.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { documentRoute, openapiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
@@ -161,6 +162,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
