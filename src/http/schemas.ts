@@ -107,9 +107,11 @@ export function listOf<T extends TSchema>(item: T) {
 }
 
 /** Path parameters `{id}`, described for the object they name. */
-export function IdParams(what: string) {
+export function IdParamsOf(what: string) {
   return Type.Object({ id: IdOf(`The ${what}'s id`) }, { additionalProperties: false });
 }
+/** Path parameters `{id}` where the route's summary says what the id names. */
+export const IdParams = Type.Object({ id: IdOf('The id of the object this path names') }, { additionalProperties: false });
 
 /** Roll: an optional grace period during which the old value keeps working (at most a day). */
 export const RollBody = Type.Union(

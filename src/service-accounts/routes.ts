@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, GrantBody, GrantSchema, IdOf, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
+import { Expiry, GrantBody, GrantSchema, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
 import {
   createServiceAccount,
   deleteServiceAccount,
@@ -29,7 +29,7 @@ const ServiceAccount = Type.Object({
   updatedAt: Type.String(),
 });
 
-const AccountParams = IdParams('service account');
+const AccountParams = IdParamsOf('service account');
 const TokenParams = Type.Object({ id: IdOf("The service account's id"), tokenId: IdOf("The token's id") }, { additionalProperties: false });
 
 export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {

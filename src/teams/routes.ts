@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, GrantBody, IdOf, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema } from '../http/schemas.js';
+import { Expiry, GrantBody, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema } from '../http/schemas.js';
 import {
   addTeamMember,
   attachTeamToken,
@@ -32,7 +32,7 @@ const TeamMember = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
-const TeamParams = IdParams('team');
+const TeamParams = IdParamsOf('team');
 const MemberParams = Type.Object({ id: IdOf("The team's id"), userId: IdOf("The member's user id") }, { additionalProperties: false });
 const TokenParams = Type.Object({ id: IdOf("The team's id"), tokenId: IdOf("The service token's id") }, { additionalProperties: false });
 const NameBody = Type.Object({ name: Name }, { additionalProperties: false, examples: [{ name: 'platform' }] });

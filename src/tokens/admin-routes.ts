@@ -4,12 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, IdOf, IdParams, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, StringEnum, TokenSchema } from '../http/schemas.js';
+import { Expiry, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, StringEnum, TokenSchema } from '../http/schemas.js';
 import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
 
 const tags = ['Org-wide tokens'];
 const Kind = StringEnum(['personal', 'service'], { description: 'Only tokens of this kind' });
-const TokenParams = IdParams('token');
+const TokenParams = IdParamsOf('token');
 
 const Filters = Type.Object(
   {

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { EmptyBody, StringEnum, Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { EmptyBody, StringEnum, Expiry, GrantSchema, IdParamsOf, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
@@ -16,7 +16,7 @@ import {
 import { verifyToken } from './verify.js';
 
 const tags = ['Personal access tokens'];
-const TokenParams = IdParams('personal token');
+const TokenParams = IdParamsOf('personal token');
 
 const MintBody = Type.Object(
   {
