@@ -114,7 +114,8 @@ describe('what clients key on', () => {
 
   it('every operation that acts in an org declares the scope it needs, and says so in its description', () => {
     const known = new Set(MANAGEMENT_SCOPES.map((s) => s.scope));
-    // Open to any credential of the org: who am I, and what could be granted.
+    // Open to any credential of the org: who am I, and what could be granted. A new
+    // route either declares its scope (`[REQUIRED_SCOPE]` in its schema) or is added here.
     const anyCredential = new Set(['getMe', 'listRoles', 'listScopes']);
     const failures: string[] = [];
     for (const { op } of operations()) {
