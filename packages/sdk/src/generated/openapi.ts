@@ -3692,6 +3692,8 @@ export interface paths {
                                 kind: string;
                                 name: string;
                                 prefix: string;
+                                /** @description When the presented value stops working because the token was rolled (the grace period's end); null otherwise */
+                                secretValidUntil: string | null;
                             } | null;
                             valid: boolean;
                         };
@@ -3699,6 +3701,60 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/verify/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events for verifiers: which cached verify answers to drop (the credential's org only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description text/event-stream: `ready` once subscribed, `invalidate` with {orgId, tokenIds} or {orgId, all: true} after each change that can alter a verify answer, `heartbeat` when idle */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
