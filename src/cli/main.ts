@@ -5,6 +5,7 @@ import { initCommand } from './init.js';
 import { serveCommand, startCommand } from './serve.js';
 import { openRuntime } from './runtime.js';
 import { verifyChains } from '../audit/service.js';
+import { registerClientCommands } from './client.js';
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('latchkey').description('Self-hostable access-token service').exitOverride();
@@ -75,6 +76,7 @@ function program(setCode: (code: number) => void): Command {
       }
     });
 
+  registerClientCommands(cli, setCode);
   return cli;
 }
 

@@ -1,0 +1,40 @@
+// Questions on the terminal: plain answers, hidden passwords, yes/no confirmations.
+// Prompts go to stderr so stdout stays clean for the command's output. The
+// streams are parameters so the logic is tested with fake ones.
+import { read } from 'read';
+
+export interface PromptStreams {
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const standard = (): PromptStreams => ({ input: process.stdin, output: process.stderr });
+
+export class Prompt {
+  readonly streams: PromptStreams;
+
+  constructor(streams: PromptStreams = standard()) {
+    this.streams = streams;
+  }
+
+  /** A person is there to answer: stdin is a terminal. */
+  get isInteractive(): boolean {
+    return this.streams.input.isTTY === true;
+  }
+
+  async ask(question: string): Promise<string> {
+    return (await read({ prompt: question, input: this.streams.input, output: this.streams.output })).trim();
+  }
+
+  /** A password: nothing is echoed (read puts the terminal in silent mode). */
+  async askHidden(question: string): Promise<string> {
+    const answer = await read({ prompt: question, silent: true, replace: '', input: this.streams.input, output: this.streams.output });
+    return answer;
+  }
+
+  /** Yes only for "y" or "yes"; anything else (Enter too) is no. */
+  async confirm(question: string): Promise<boolean> {
+    const answer = await read({ prompt: `${question} [y/N] `, input: this.streams.input, output: this.streams.output });
+    return /^(y|yes)$/i.test(answer.trim());
+  }
+}
