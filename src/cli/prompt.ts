@@ -38,3 +38,10 @@ export class Prompt {
     return /^(y|yes)$/i.test(answer.trim());
   }
 }
+
+/** All of standard input (a piped token, say), without its final newline. */
+export async function readStdin(input: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

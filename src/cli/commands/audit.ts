@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { AuditEvent } from '../api.js';
 import { action, clientCommand, type Context, type SetCode } from '../command.js';
 import { parseSince } from '../parse.js';
-import { readStdin } from '../runtime.js';
+import { readStdin } from '../prompt.js';
 
 const CSV_COLUMNS: [string, (e: AuditEvent) => string | number | null][] = [
   ['id', (e) => e.id],

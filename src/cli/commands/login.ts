@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { Latchkey, LatchkeyError, mintWithPassword } from '../api.js';
 import { readCredentials, removeProfile, saveProfile } from '../credentials.js';
 import { action, CliError, clientCommand, type Context, type SetCode } from '../command.js';
-import { readStdin } from '../runtime.js';
+import { readStdin } from '../prompt.js';
 
 export function registerLogin(cli: Command, setCode: SetCode): void {
   cli
