@@ -3,7 +3,7 @@
 // and one mapping from failures to exit codes (1: the server or the file said
 // no; 2: the command line was wrong).
 import { Command, CommanderError, Option } from 'commander';
-import { Latchkey, LatchkeyError } from './api.js';
+import { connect, LatchkeyError, type Latchkey } from './api.js';
 import { credentialsPath, CredentialsError, readCredentials } from './credentials.js';
 import { Output } from './output.js';
 import { Prompt } from './prompt.js';
@@ -73,7 +73,7 @@ export class Context {
   client(): Latchkey {
     if (!this.#client) {
       const { url, token } = this.connection();
-      this.#client = new Latchkey({ baseUrl: url, token, userAgent: `latchkey-cli/${process.version}` });
+      this.#client = connect(url, token);
     }
     return this.#client;
   }

@@ -21,7 +21,7 @@ export interface OutputOptions {
 export interface Column<T> {
   header: string;
   value: (row: T) => string;
-  /** Colour applied after padding, so alignment counts visible characters. */
+  /** Colour for a cell (given its plain text); alignment counts visible characters only. */
   style?: (text: string, row: T) => string;
 }
 
@@ -64,9 +64,10 @@ export class Output {
     const cells = rows.map((row) => columns.map((column) => sanitize(column.value(row))));
     const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((r) => r[i]!.length)));
     const last = columns.length - 1;
+    // Styled first, padded after: escape codes take no room on screen.
     const render = (values: string[], style: (text: string, i: number) => string) =>
       values
-        .map((value, i) => style(i === last ? value : value.padEnd(widths[i]!), i))
+        .map((value, i) => style(value, i) + (i === last ? '' : ' '.repeat(widths[i]! - value.length)))
         .join('  ')
         .trimEnd();
     this.line(render(columns.map((c) => c.header.toUpperCase()), (text) => this.color.bold(text)));

@@ -231,9 +231,9 @@ describe('tokens', () => {
     const badScope = await cli(['tokens', 'create', '--name', 'x', '--scope', 'nope:nope'], env);
     expect(badScope.code).toBe(1);
     expect(badScope.stderr).toMatch(/\[\w+\]/);
-    const unreachable = await cli(['whoami'], cleanEnv({ LATCHKEY_URL: 'http://127.0.0.1:9', LATCHKEY_TOKEN: server.token }));
+    const unreachable = await cli(['whoami'], cleanEnv({ LATCHKEY_URL: 'http://127.0.0.1:49151', LATCHKEY_TOKEN: server.token }));
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9 .*\[unreachable\]/);
+    expect(unreachable.stderr).toMatch(/Could not reach Latchkey.*\[network_error\]/);
   });
 });
 

@@ -1,7 +1,7 @@
 // `latchkey login`, `logout`, `whoami`: a saved credential per server (profile).
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { Latchkey, LatchkeyError, mintWithPassword } from '../api.js';
+import { connect, LatchkeyError, mintWithPassword } from '../api.js';
 import { readCredentials, removeProfile, saveProfile } from '../credentials.js';
 import { action, CliError, clientCommand, type Context, type SetCode } from '../command.js';
 import { readStdin } from '../prompt.js';
@@ -43,13 +43,13 @@ async function login(ctx: Context, _args: unknown, options: Record<string, unkno
     const email = await ctx.prompt.ask('Email: ');
     const password = await ctx.prompt.askHidden('Password: ');
     if (!email || !password) throw new CliError('email and password are required; nothing was saved');
-    const created = await mintWithPassword(url, { email, password, tokenName: `cli on ${hostname()}`, userAgent: `latchkey-cli/${process.version}` });
+    const created = await mintWithPassword(url, { email, password, tokenName: `cli on ${hostname()}` });
     token = created.token;
     minted = true;
   }
 
   // The credential is checked before it is saved: a bad one leaves the file as it was.
-  const me = await new Latchkey({ baseUrl: url, token }).me();
+  const me = await connect(url, token).me();
   saveProfile(ctx.credentialsFile, profile, { url, token });
   if (ctx.json) {
     ctx.out.json(me);
@@ -68,7 +68,7 @@ async function logout(ctx: Context, _args: unknown, options: Record<string, unkn
   if (!profile) throw new CliError(`no saved login named "${name}"`);
   let revoked = '';
   if (options.revoke) {
-    const lk = new Latchkey({ baseUrl: profile.url, token: profile.token });
+    const lk = connect(profile.url, profile.token);
     try {
       const me = await lk.me();
       const id = me.credential.id;

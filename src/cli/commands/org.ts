@@ -50,7 +50,7 @@ export function registerServiceAccounts(cli: Command, setCode: SetCode): void {
 
   clientCommand(sa, 'tokens <id>', "List a service account's tokens").action(
     action(setCode, async (ctx, [id]) => {
-      const tokens = await ctx.all(ctx.client().serviceAccounts.tokens.list(id));
+      const tokens = await ctx.all(ctx.client().serviceAccounts.listTokens(id));
       if (ctx.json) ctx.out.json({ data: tokens, nextCursor: null });
       else ctx.out.table(tokens, tokenColumns(ctx.out), 'No tokens.');
     }),
@@ -74,7 +74,7 @@ export function registerServiceAccounts(cli: Command, setCode: SetCode): void {
     .option('--expires <when>', '7d, 30d, 90d, 1y, 45d, 2027-01-31 or never')
     .action(
       action(setCode, async (ctx, [id], o) => {
-        const minted = await ctx.client().serviceAccounts.tokens.create(id, {
+        const minted = await ctx.client().serviceAccounts.issueToken(id, {
           name: String(o.name),
           ...(o.scope ? { scopes: o.scope as string[] } : {}),
           ...(o.resource ? { resources: o.resource as string[] } : {}),
@@ -87,7 +87,7 @@ export function registerServiceAccounts(cli: Command, setCode: SetCode): void {
   destructive(clientCommand(sa, 'revoke-token <id> <tokenId>', "Revoke one of a service account's tokens")).action(
     action(setCode, async (ctx, [id, tokenId]) => {
       await ctx.confirm(`Revoke token ${tokenId} of service account ${id}?`);
-      const revoked = await ctx.client().serviceAccounts.tokens.revoke(id, tokenId);
+      const revoked = await ctx.client().serviceAccounts.revokeToken(id, tokenId);
       if (ctx.json) ctx.out.json(revoked);
       else ctx.out.line(`${check(ctx)} Revoked token "${revoked.name}" (${revoked.id})`);
     }),
@@ -121,7 +121,7 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
 
   clientCommand(teams, 'members <id>', "List a team's members and their grants").action(
     action(setCode, async (ctx, [id]) => {
-      const members = await ctx.all(ctx.client().teams.members.list(id));
+      const members = await ctx.all(ctx.client().teams.listMembers(id));
       if (ctx.json) return ctx.out.json({ data: members, nextCursor: null });
       ctx.out.table(members, [
         { header: 'Email', value: (m) => m.email },
@@ -133,7 +133,7 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
 
   clientCommand(teams, 'tokens <id>', 'List tokens issued by or attached to a team').action(
     action(setCode, async (ctx, [id]) => {
-      const tokens = await ctx.all(ctx.client().teams.tokens.list(id));
+      const tokens = await ctx.all(ctx.client().teams.listTokens(id));
       if (ctx.json) ctx.out.json({ data: tokens, nextCursor: null });
       else ctx.out.table(tokens, tokenColumns(ctx.out), 'No tokens.');
     }),
@@ -155,7 +155,7 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
       const lk = ctx.client();
       const grant = grantFrom(ctx, o);
       const member = await findMember(lk, String(o.user));
-      const added = await lk.teams.members.add(id, { userId: member.userId, ...grant });
+      const added = await lk.teams.addMember(id, { userId: member.userId, ...grant });
       if (ctx.json) ctx.out.json(added);
       else ctx.out.line(`${check(ctx)} Added ${added.email} to ${id} with ${added.scopes.join(' ')}`);
     }),
@@ -166,7 +166,7 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
       const lk = ctx.client();
       const member = await findMember(lk, user);
       await ctx.confirm(`Remove ${member.email} from team ${id}?`);
-      const result = await lk.teams.members.remove(id, member.userId);
+      const result = await lk.teams.removeMember(id, member.userId);
       if (ctx.json) ctx.out.json(result);
       else ctx.out.line(`${check(ctx)} Removed ${member.email} from ${id}`);
     }),
@@ -176,14 +176,14 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
     .option('--expires <when>', '7d, 30d, 90d, 1y, 45d, 2027-01-31 or never')
     .action(
       action(setCode, async (ctx, [id], o) => {
-        const minted = await ctx.client().teams.tokens.create(id, { name: String(o.name), ...grantFrom(ctx, o), ...expiryOption(ctx, o.expires) });
+        const minted = await ctx.client().teams.issueToken(id, { name: String(o.name), ...grantFrom(ctx, o), ...expiryOption(ctx, o.expires) });
         printMinted(ctx, minted, 'Issued');
       }),
     );
 
   grantOptions(clientCommand(teams, 'attach <id> <tokenId>', 'Attach an existing service token to the team with a grant (takes a seat)'), 'what it may do in the team').action(
     action(setCode, async (ctx, [id, tokenId], o) => {
-      const token = await ctx.client().teams.tokens.attach(id, tokenId, grantFrom(ctx, o));
+      const token = await ctx.client().teams.attachToken(id, tokenId, grantFrom(ctx, o));
       if (ctx.json) ctx.out.json(token);
       else ctx.out.line(`${check(ctx)} Attached "${token.name}" (${token.id}) to ${id}`);
     }),
@@ -192,7 +192,7 @@ export function registerTeams(cli: Command, setCode: SetCode): void {
   destructive(clientCommand(teams, 'detach <id> <tokenId>', 'Detach a token from the team (frees its seat)')).action(
     action(setCode, async (ctx, [id, tokenId]) => {
       await ctx.confirm(`Detach token ${tokenId} from team ${id}?`);
-      const token = await ctx.client().teams.tokens.detach(id, tokenId);
+      const token = await ctx.client().teams.detachToken(id, tokenId);
       if (ctx.json) ctx.out.json(token);
       else ctx.out.line(`${check(ctx)} Detached "${token.name}" (${token.id}) from ${id}`);
     }),

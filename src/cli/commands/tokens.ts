@@ -79,7 +79,7 @@ export function registerTokens(cli: Command, setCode: SetCode): void {
     .option('--status <status>', 'active, revoked or expired')
     .action(
       action(setCode, (ctx, _args, o) =>
-        listInto(ctx, ctx.client().apiTokens.list(o.status ? { status: String(o.status) } : {}), 'No tokens. Create one with `latchkey tokens create --name NAME`.'),
+        listInto(ctx, ctx.client().apiTokens.list(o.status ? { status: o.status as 'active' | 'revoked' | 'expired' } : {}), 'No tokens. Create one with `latchkey tokens create --name NAME`.'),
       ),
     );
 

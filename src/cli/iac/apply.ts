@@ -36,7 +36,7 @@ const live = (tokens: Token[]) => tokens.map(tokenState).filter((t): t is TokenS
  */
 export async function readState(lk: Latchkey, loaded: LoadedFile): Promise<{ state: OrgState; selfTokenId: string | null; memberIds: Map<string, string> }> {
   const { spec } = loaded;
-  const [me, scopes, roles] = await Promise.all([lk.me(), lk.org.scopes(), lk.org.roles()]);
+  const [me, scopes, roles] = await Promise.all([lk.me(), lk.apiTokens.scopes(), lk.org.roles()]);
   const memberIds = new Map<string, string>();
   if (spec.teams?.some((t) => t.members?.length)) for (const m of await all(lk.members.list())) memberIds.set(m.email.toLowerCase(), m.userId);
   checkAgainstServer(loaded, {
@@ -56,12 +56,12 @@ export async function readState(lk: Latchkey, loaded: LoadedFile): Promise<{ sta
   };
   if (spec.serviceAccounts) {
     for (const sa of await all(lk.serviceAccounts.list())) {
-      state.serviceAccounts.push({ id: sa.id, name: sa.name, scopes: sa.scopes, resources: sa.resources, tokens: live(await all(lk.serviceAccounts.tokens.list(sa.id))) });
+      state.serviceAccounts.push({ id: sa.id, name: sa.name, scopes: sa.scopes, resources: sa.resources, tokens: live(await all(lk.serviceAccounts.listTokens(sa.id))) });
     }
   }
   if (spec.teams) {
     for (const team of await all(lk.teams.list())) {
-      const [members, tokens] = await Promise.all([all(lk.teams.members.list(team.id)), all(lk.teams.tokens.list(team.id))]);
+      const [members, tokens] = await Promise.all([all(lk.teams.listMembers(team.id)), all(lk.teams.listTokens(team.id))]);
       // Tokens the team issued; tokens attached from elsewhere belong to their owners.
       state.teams.push({ id: team.id, name: team.name, members, tokens: live(tokens.filter((t) => t.teamId === team.id)) });
     }
@@ -100,15 +100,15 @@ export async function applyChange(lk: Latchkey, change: Change, ids: Map<string,
       return {};
     case 'teamMember': {
       if (change.op === '-') {
-        await lk.teams.members.remove(change.teamId, change.userId);
+        await lk.teams.removeMember(change.teamId, change.userId);
         return {};
       }
       const teamId = idOf(`teams/${change.team}`);
       const userId = memberIds.get(change.email.toLowerCase());
       if (!userId) throw new Error(`${change.email} is not a member of the org`);
       const grant = { scopes: change.scopes, resources: change.resources };
-      if (change.op === '+') await lk.teams.members.add(teamId, { userId, scopes: change.scopes, ...(change.resources ? { resources: change.resources } : {}) });
-      else await lk.teams.members.update(teamId, userId, grant);
+      if (change.op === '+') await lk.teams.addMember(teamId, { userId, scopes: change.scopes, ...(change.resources ? { resources: change.resources } : {}) });
+      else await lk.teams.updateMember(teamId, userId, grant);
       return {};
     }
     case 'token': {
@@ -116,7 +116,7 @@ export async function applyChange(lk: Latchkey, change: Change, ids: Map<string,
       const parent = owner.type === 'serviceAccount' ? `serviceAccounts/${owner.name}` : owner.type === 'team' ? `teams/${owner.name}` : null;
       if (change.op === '-' || change.op === '-/+') {
         const ownerId = change.op === '-' ? change.ownerId : parent ? idOf(parent) : null;
-        if (owner.type === 'serviceAccount') await lk.serviceAccounts.tokens.revoke(ownerId!, change.id);
+        if (owner.type === 'serviceAccount') await lk.serviceAccounts.revokeToken(ownerId!, change.id);
         else await lk.tokens.revoke(change.id);
         if (change.op === '-') return {};
       }
@@ -125,9 +125,9 @@ export async function applyChange(lk: Latchkey, change: Change, ids: Map<string,
       const resources = spec.resources ? { resources: spec.resources } : {};
       let minted;
       if (owner.type === 'serviceAccount') {
-        minted = await lk.serviceAccounts.tokens.create(idOf(parent!), { name: spec.name, ...(spec.scopes ? { scopes: spec.scopes } : {}), ...resources, ...expiry });
+        minted = await lk.serviceAccounts.issueToken(idOf(parent!), { name: spec.name, ...(spec.scopes ? { scopes: spec.scopes } : {}), ...resources, ...expiry });
       } else if (owner.type === 'team') {
-        minted = await lk.teams.tokens.create(idOf(parent!), { name: spec.name, scopes: spec.scopes!, ...resources, ...expiry });
+        minted = await lk.teams.issueToken(idOf(parent!), { name: spec.name, scopes: spec.scopes!, ...resources, ...expiry });
       } else {
         minted = await lk.tokens.create({ name: spec.name, ...(spec.role !== undefined ? { role: spec.role } : { scopes: spec.scopes! }), ...resources, ...expiry });
       }

@@ -30,6 +30,7 @@ export class FileProblems extends Error {
     readonly file: string,
     readonly problems: Problem[],
   ) {
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
     super(problems.map((p) => formatProblem(file, p)).join('\n'));
   }
 }
@@ -227,7 +228,8 @@ export function checkAgainstServer(loaded: LoadedFile, facts: ServerFacts): void
       if (!role) problems.push({ path, message: `unknown role "${t.role}" (roles: ${[...facts.roles.keys()].join(', ')})`, ...locate(path) });
       else {
         const mine = facts.callerRole ? facts.roles.get(facts.callerRole) : undefined;
-        const above = mine ? role.rank > mine.rank : role.scopes.some((s) => !facts.callerScopes.has(s));
+        // Above the caller's role, or holding a scope the caller's credential lacks (a narrowed token).
+        const above = (mine !== undefined && role.rank > mine.rank) || role.scopes.some((s) => !facts.callerScopes.has(s));
         if (above) problems.push({ path, message: `role "${t.role}" is above yours${facts.callerRole ? ` (${facts.callerRole})` : ''} (no escalation)`, ...locate(path) });
       }
     }
