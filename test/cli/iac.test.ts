@@ -189,7 +189,7 @@ describe('plan and apply', () => {
   });
 
   it('refuses scopes and roles beyond the caller (no escalation), changing nothing', async () => {
-    const narrow = await server.api<{ token: string }>('POST', '/v1/api-tokens', { name: 'narrow iac', scopes: ['service_accounts:read', 'service_accounts:manage', 'tokens:read', 'tokens:manage', 'issues:read'] });
+    const narrow = await server.api<{ token: string }>('POST', '/v1/api-tokens', { name: 'narrow iac', expiresIn: '30d', scopes: ['service_accounts:read', 'service_accounts:manage', 'tokens:read', 'tokens:manage', 'issues:read'] });
     const before = await snapshot();
     const file = write('escalate.yaml', 'serviceAccounts:\n  - name: sneaky\n    scopes: [issues:read, issues:write]\norgTokens:\n  - { name: boss, role: admin }\n');
     const res = await run(['apply', '-f', file, '--auto-approve'], env(server.url, narrow.body.token));
