@@ -29,6 +29,8 @@ export class Prompt {
   /** A password: nothing is echoed (read puts the terminal in silent mode). */
   async askHidden(question: string): Promise<string> {
     const answer = await read({ prompt: question, silent: true, replace: '', input: this.streams.input, output: this.streams.output });
+    // The muted line's Enter is not echoed either; end the line for what comes next.
+    if (this.streams.output.isTTY) this.streams.output.write('\n');
     return answer;
   }
 
