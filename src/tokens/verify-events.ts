@@ -146,6 +146,7 @@ export const verifyEventRoutes: FastifyPluginAsync<{ deps: Deps; hub: VerifyEven
     '/v1/verify/events',
     {
       schema: {
+        operationId: 'subscribeVerifyEvents',
         tags: ['Verification'],
         summary: "Server-sent events for verifiers: which cached verify answers to drop (the credential's org only)",
         response: {

@@ -22,7 +22,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const call = (method: string, url: string, payload?: object, token = org.token) =>
   request(t, { method: method as 'GET', url, token, ...(payload ? { payload } : {}) }).then((res) => {
     if (res.statusCode >= 400) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return res.json() as Record<string, never>;
+    return res.json() as { id: string; token: string };
   });
 
 const isInvalidate = (e: SseEvent) => e.event === 'invalidate';
@@ -73,7 +73,7 @@ describe('GET /v1/verify/events: what it says', () => {
   afterAll(() => stream.close());
 
   it('a roll and a revocation name the token; minting says nothing', async () => {
-    let minted: Record<string, string> = {};
+    let minted = { id: '', token: '' };
     const rolled = await eventAfter(stream, async () => {
       minted = await call('POST', '/v1/api-tokens', { name: 'evented' });
       await call('POST', `/v1/api-tokens/${minted.id}/roll`, { gracePeriodSeconds: 30 });

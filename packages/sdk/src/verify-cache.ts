@@ -90,7 +90,7 @@ export class VerifyCache {
       return;
     }
     let until = now + (tokenId === null ? Math.min(this.options.negativeTtlMs, this.options.ttlMs) : this.options.ttlMs);
-    const token = result.token as (VerifyResult['token'] & { secretValidUntil?: string | null }) | null;
+    const token = result.token;
     if (token?.expiresAt) until = Math.min(until, Date.parse(token.expiresAt));
     if (token?.secretValidUntil) until = Math.min(until, Date.parse(token.secretValidUntil));
     if (!(until > now)) return;
