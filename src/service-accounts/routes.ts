@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { Expiry, GrantBody, GrantSchema, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
+import { Limits, Expiry, GrantBody, GrantSchema, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
 import {
   createServiceAccount,
   deleteServiceAccount,
@@ -80,7 +80,7 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
         summary: "Issue a token; its scopes default to the account's and can only narrow them",
         params: IdParams,
         body: Type.Object(
-          { name: Name, scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 200 })), resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200 })), ...Expiry },
+          { name: Name, scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 200 })), resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200 })), ...Expiry, ...Limits },
           { additionalProperties: false },
         ),
         response: { 201: MintedTokenSchema },

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { Expiry, GrantBody, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema } from '../http/schemas.js';
+import { Limits, Expiry, GrantBody, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema } from '../http/schemas.js';
 import {
   addTeamMember,
   attachTeamToken,
@@ -81,7 +81,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   );
   app.post(
     '/v1/teams/:id/tokens',
-    { schema: { tags, summary: 'Issue a new team token (takes a seat)', params: IdParams, body: Type.Object({ name: Name, ...GrantBody, ...Expiry }, { additionalProperties: false }), response: { 201: MintedTokenSchema } } },
+    { schema: { tags, summary: 'Issue a new team token (takes a seat)', params: IdParams, body: Type.Object({ name: Name, ...GrantBody, ...Expiry, ...Limits }, { additionalProperties: false }), response: { 201: MintedTokenSchema } } },
     async (request, reply) => reply.code(201).header('Cache-Control', 'no-store').send(await issueTeamToken(deps, ctxOf(request), request.params.id, request.body)),
   );
   app.put(

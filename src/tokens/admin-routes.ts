@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { Expiry, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
-import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
+import { Expiry, Limits, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
+import { approveToken, createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
 
 const tags = ['Tokens (org-wide)'];
 const Kind = Type.Union([Type.Literal('personal'), Type.Literal('service')]);
@@ -27,6 +27,7 @@ const ApiKeyBody = Type.Object(
     scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 200 })),
     resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200 })),
     ...Expiry,
+    ...Limits,
   },
   { additionalProperties: false },
 );
@@ -61,6 +62,12 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
 
   app.post('/v1/tokens/:id/roll', { schema: { tags, summary: 'Roll any token in the org', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } }, async (request, reply) =>
     reply.header('Cache-Control', 'no-store').send(await rollOrgToken(deps, ctxOf(request), request.params.id, request.body?.gracePeriodSeconds ?? 0)),
+  );
+
+  app.post(
+    '/v1/tokens/:id/approve',
+    { schema: { tags, summary: 'Approve a personal token that waits for approval (org policy requireApproval)', params: IdParams, response: { 200: TokenSchema } } },
+    (request) => approveToken(deps, ctxOf(request), request.params.id),
   );
 
   app.delete('/v1/tokens/:id', { schema: { tags, summary: 'Revoke any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { StringEnum, Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { StringEnum, Expiry, Limits, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
@@ -22,6 +22,7 @@ const MintBody = Type.Object(
     scopes: Type.Optional(Type.Array(Scope, { maxItems: 200 })),
     resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200 })),
     ...Expiry,
+    ...Limits,
   },
   { additionalProperties: false },
 );
@@ -47,7 +48,7 @@ const VerifyBody = Type.Object(
 
 const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
-  code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED']),
+  code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED', 'APPROVAL_PENDING']),
   allowed: Type.Boolean(),
   token: Nullable(
     Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String(), prefix: Type.String(), expiresAt: Nullable(Type.String()) }),
@@ -56,6 +57,7 @@ const VerifyResponse = Type.Object({
   org: Nullable(OrgRefSchema),
   scopes: Type.Array(Type.String()),
   grants: Type.Array(GrantSchema),
+  retryAfter: Type.Optional(Type.Integer({ description: 'With RATE_LIMITED: seconds until the token may be used again' })),
 });
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -94,7 +96,11 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.post(
     '/v1/verify',
     { schema: { tags: ['Verification'], summary: 'Check a token and, optionally, a scope on a resource in a team', body: VerifyBody, response: { 200: VerifyResponse } } },
-    (request) => verifyToken(deps, ctxOf(request), request.body),
+    async (request) => {
+      const result = await verifyToken(deps, ctxOf(request), request.body);
+      deps.metrics?.countVerification(result.code);
+      return result;
+    },
   );
 };
 
