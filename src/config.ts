@@ -12,7 +12,7 @@ import {
   type RoleSpec,
   type ScopeDefinition,
 } from './permissions/catalogue.js';
-import { DEFAULT_THROTTLES, type ThrottleOptions } from './throttling/throttles.js';
+import { DEFAULT_THROTTLES, type RateSetting, type ThrottleOptions } from './throttling/throttles.js';
 import { parseCidr } from './tokens/limits.js';
 
 /** The verification cache (tokens/cache.ts). */
@@ -170,7 +170,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
     trustProxy: trustedProxies(file.trustProxy ?? env.LATCHKEY_TRUST_PROXY?.split(',').filter((p) => p.trim() !== '') ?? []),
-    throttles: { ...DEFAULT_THROTTLES, ...file.throttles },
+    throttles: throttleOptions(file.throttles ?? {}),
     secretScanning: { publicKeys: scannerKeys(file.secretScanning?.publicKeys ?? []) },
     metricsToken: options.overrides?.metricsToken ?? (env.LATCHKEY_METRICS_TOKEN || null),
     configFile,
@@ -186,6 +186,16 @@ function trustedProxies(entries: unknown): string[] {
     }
     return text;
   });
+}
+
+function throttleOptions(given: Partial<ThrottleOptions>): ThrottleOptions {
+  const options = { ...DEFAULT_THROTTLES, ...given };
+  const positive = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+  for (const [name, value] of Object.entries(options)) {
+    const ok = name === 'maxKeys' ? positive(value) : positive((value as RateSetting)?.limit) && positive((value as RateSetting)?.windowSeconds);
+    if (!ok) throw new ConfigError(`throttles.${name} must be ${name === 'maxKeys' ? 'a positive integer' : '{ limit, windowSeconds } with positive integers'}`);
+  }
+  return options;
 }
 
 function scannerKeys(entries: unknown): ScannerKey[] {
