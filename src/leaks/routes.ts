@@ -42,6 +42,7 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         if (wait > 0) throw new AppError('rate_limited', `Too many reports from this address; try again in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
       },
       schema: {
+        operationId: 'revokeCredentials',
         tags,
         summary: 'Report leaked tokens: the real ones are revoked; the answer is the same whatever they were',
         security: [],
@@ -76,6 +77,7 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
           }
         },
         schema: {
+          operationId: 'verifyAndRevokeSecrets',
           tags,
           summary: 'Secret-scanning partner endpoint: label reported tokens and revoke the real ones',
           security: [],

@@ -145,7 +145,7 @@ async function mintLimits(deps: Deps, actor: Actor, input: LimitsInput): Promise
 }
 
 /** Who may approve personal tokens under policy requireApproval; their own new tokens need no approval. */
-export const APPROVER_SCOPE = 'tokens:manage';
+export const APPROVER_SCOPE = 'tokens:admin';
 
 async function loadPolicy(deps: Deps, orgId: string) {
   const org = await deps.db.selectFrom('orgs').select('policy').where('id', '=', orgId).executeTakeFirstOrThrow();
