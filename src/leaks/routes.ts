@@ -8,6 +8,7 @@ import { callMeta } from '../http/auth.js';
 import { StringEnum } from '../http/schemas.js';
 import { MAX_REPORTED, reportCredentials, verifyAndRevoke, type ScanReport } from './service.js';
 import { isValidScannerSignature } from './signature.js';
+import { scannerPattern } from '../tokens/format.js';
 
 const tags = ['Leak response'];
 // 1000 tokens of up to ~130 characters, quoted, with room for JSON whitespace.
@@ -80,6 +81,7 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
           operationId: 'verifyAndRevokeSecrets',
           tags,
           summary: 'Secret-scanning partner endpoint: label reported tokens and revoke the real ones',
+          description: `Signed like GitHub's secret-scanning partner program. This deployment's tokens match ${scannerPattern(deps.config.tokenPrefix).source}`,
           security: [],
           headers: Type.Object({ 'github-public-key-identifier': Type.Optional(Type.String()), 'github-public-key-signature': Type.Optional(Type.String()) }),
           body: ScanBody,

@@ -165,6 +165,18 @@ describe('POST /v1/secret-scanning/verify-and-revoke', () => {
     expect((await eventsAbout(real.id)).map((e) => e.action)).toEqual(['token.minted']);
   });
 
+  it("publishes the scanners' regex in the OpenAPI document, and it finds real tokens in text", async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    const description = doc.paths['/v1/secret-scanning/verify-and-revoke'].post.description as string;
+    // The expression README gives for the default prefix.
+    const published = String.raw`\blk_(?:pat|sat)_[0-9A-Za-z]{42}\b`;
+    expect(description).toContain(published);
+    const real = await mint();
+    const found = `API_KEY=${real.token}\nother=${generateToken('lk', 'sat')} lk_pat_short`.match(new RegExp(published, 'g'));
+    expect(found).toHaveLength(2);
+    expect(found![0]).toBe(real.token);
+  });
+
   it('a signed body that is not valid JSON or not a list of reports is a 400', async () => {
     expectProblem(await signed('[{"token": '), 400, 'invalid_json');
     expectProblem(await signed('{"token": "x"}'), 400, 'validation_failed');
