@@ -66,8 +66,8 @@ function invalid(field: string, message: string): AppError {
 
 /**
  * The limits a new token gets, checked. When a token mints a token, the child
- * may not escape its parent's limits: omitted limits are inherited, and each of
- * the child's ranges must lie inside one of the parent's.
+ * may not escape its parent's limits: omitted limits are inherited, each of the
+ * child's ranges must lie inside one of the parent's, and its rate may not be faster.
  */
 export function resolveLimits(input: LimitsInput, parent: TokenLimits | null): TokenLimits {
   let allowedIps = input.allowedIps ?? null;
@@ -94,6 +94,11 @@ export function resolveLimits(input: LimitsInput, parent: TokenLimits | null): T
     allowedIps = parent.allowedIps;
   }
   const rateLimit = input.rateLimit ?? parent?.rateLimit ?? null;
+  const cap = parent?.rateLimit;
+  // Compared as rates (uses per second), cross-multiplied to stay in integers.
+  if (cap && rateLimit && rateLimit.limit * cap.windowSeconds > cap.limit * rateLimit.windowSeconds) {
+    throw invalid('rateLimit', `is faster than the minting token's (${cap.limit} per ${cap.windowSeconds} s)`);
+  }
   return { allowedIps, rateLimit };
 }
 

@@ -114,6 +114,14 @@ describe('rateLimit', () => {
     expect((await verify({ token: other.token })).code).toBe('VALID');
   });
 
+  it('a token minted by a rate-limited token inherits the rate and cannot ask for a faster one', async () => {
+    const parent = await minted({ rateLimit: { limit: 10, windowSeconds: 60 }, scopes: ['tokens:manage', 'org:read'] });
+    expect((await minted({}, parent.token)).rateLimit).toEqual({ limit: 10, windowSeconds: 60 });
+    expect((await minted({ rateLimit: { limit: 1, windowSeconds: 60 } }, parent.token)).rateLimit).toEqual({ limit: 1, windowSeconds: 60 });
+    expectProblem(await mint({ rateLimit: { limit: 11, windowSeconds: 60 } }, parent.token), 400, 'validation_failed');
+    expectProblem(await mint({ rateLimit: { limit: 10, windowSeconds: 59 } }, parent.token), 400, 'validation_failed');
+  });
+
   it('org API keys, service-account and team tokens take limits too', async () => {
     const key = await mint({ role: 'viewer', allowedIps: ['192.0.2.0/24'], rateLimit: { limit: 1, windowSeconds: 5 } }, org.token, '/v1/tokens');
     expect(key.statusCode, key.body).toBe(201);
