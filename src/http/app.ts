@@ -28,6 +28,8 @@ import { teamRoutes } from '../teams/routes.js';
 import { authHook } from './auth.js';
 import { metaRoutes } from './meta-routes.js';
 import { Metrics } from './metrics.js';
+import { documentRoute, openapiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 import { TokenLimiter } from '../tokens/limits.js';
 import { Throttles } from '../throttling/throttles.js';
 import { leakRoutes } from '../leaks/routes.js';
@@ -142,27 +144,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.addSchema(Problem);
 
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Latchkey', version: '1', description: 'Access tokens: personal and service tokens, verification, audit.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
-    },
-  });
-
-  // Every route documents its problem+json errors.
-  app.addHook('onRoute', (route) => {
-    if (route.schema && !route.schema.hide) {
-      route.schema.response = { ...(route.schema.response as object), '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
-    }
-  });
+  await app.register(swagger, openapiOptions());
+  // Every route documents its problem+json errors, the credentials it takes and the scope it needs.
+  app.addHook('onRoute', documentRoute);
   const authenticate = authHook(deps);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -191,6 +175,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
   await app.register(leakRoutes, { deps });
+  await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
