@@ -26,7 +26,10 @@ const ScanBody = Type.Array(
     },
     { additionalProperties: true },
   ),
-  { maxItems: MAX_REPORTED },
+  {
+    maxItems: MAX_REPORTED,
+    examples: [[{ token: 'lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8', type: 'latchkey_token', url: 'https://github.com/acme/app/blob/main/.env', source: 'content' }]],
+  },
 );
 
 const ScanAnswer = Type.Array(Type.Object({ token_raw: Type.String(), token_type: Type.String(), label: StringEnum(['true_positive', 'false_positive']) }));
@@ -45,9 +48,13 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       schema: {
         operationId: 'revokeCredentials',
         tags,
-        summary: 'Report leaked tokens: the real ones are revoked; the answer is the same whatever they were',
-        security: [],
-        body: Type.Object({ credentials: Type.Array(Secret, { minItems: 1, maxItems: MAX_REPORTED }) }, { additionalProperties: false }),
+        summary: 'Report leaked tokens so they are revoked',
+        description:
+          'No credential needed (GitHub’s public revocation). Always `202 {}`, whatever the tokens were, so it reveals nothing; the real tokens that still work are revoked with reason `reported` and their owners told (`token.leaked`). Limited per IP: 429 with `Retry-After`.',
+        body: Type.Object(
+          { credentials: Type.Array(Secret, { minItems: 1, maxItems: MAX_REPORTED, description: 'Up to 1000 tokens found where they should not be' }) },
+          { additionalProperties: false, examples: [{ credentials: ['lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8'] }] },
+        ),
         response: { 202: Type.Object({}, { additionalProperties: false }) },
       },
     },
@@ -80,10 +87,12 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         schema: {
           operationId: 'verifyAndRevokeSecrets',
           tags,
-          summary: 'Secret-scanning partner endpoint: label reported tokens and revoke the real ones',
-          description: `Signed like GitHub's secret-scanning partner program. This deployment's tokens match ${scannerPattern(deps.config.tokenPrefix).source}`,
-          security: [],
-          headers: Type.Object({ 'github-public-key-identifier': Type.Optional(Type.String()), 'github-public-key-signature': Type.Optional(Type.String()) }),
+          summary: 'Secret-scanning partner endpoint: label and revoke found tokens',
+          description: `Signed like GitHub's secret-scanning partner program: ECDSA P-256 / SHA-256 over the raw body, checked against \`secretScanning.publicKeys\` in the config; a missing or bad signature is a 401 and changes nothing. Tokens Latchkey issued are \`true_positive\`; those that still work are revoked with reason \`leaked\` (\`token.leaked\` with the url and source). This deployment's tokens match ${scannerPattern(deps.config.tokenPrefix).source}`,
+          headers: Type.Object({
+            'github-public-key-identifier': Type.Optional(Type.String({ description: 'Which configured key signed the body' })),
+            'github-public-key-signature': Type.Optional(Type.String({ description: 'Base64 DER ECDSA signature of the raw body' })),
+          }),
           body: ScanBody,
           response: { 200: ScanAnswer },
         },
