@@ -1,6 +1,7 @@
 // One typed Config, parsed once from the environment and an optional JSON file,
 // then passed explicitly to everything that needs it.
 import { existsSync, readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import {
   DEFAULT_ROLES,
@@ -11,6 +12,8 @@ import {
   type RoleSpec,
   type ScopeDefinition,
 } from './permissions/catalogue.js';
+import { DEFAULT_THROTTLES, type RateSetting, type ThrottleOptions } from './throttling/throttles.js';
+import { parseCidr } from './tokens/limits.js';
 
 /** The verification cache (tokens/cache.ts). */
 export interface TokenCacheOptions {
@@ -40,6 +43,12 @@ export interface PlanDefinition {
   features: { auditLog: boolean };
 }
 
+/** A secret-scanning partner's signing key (GitHub publishes its keys with ids). */
+export interface ScannerKey {
+  id: string;
+  key: KeyObject;
+}
+
 export interface Config {
   dataDir: string;
   /** A SQLite file path or a postgres:// URL. */
@@ -60,7 +69,16 @@ export interface Config {
   /** scrypt cost parameter N for passwords. */
   passwordCost: number;
   cookieSecure: boolean;
-  trustProxy: boolean;
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty
+   * (the default) believes no one, so a client cannot choose the IP it is seen from.
+   */
+  trustProxy: string[];
+  throttles: ThrottleOptions;
+  /** Keys that sign secret-scanning reports (POST /v1/secret-scanning/verify-and-revoke). */
+  secretScanning: { publicKeys: ScannerKey[] };
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | null;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
 }
@@ -82,6 +100,9 @@ interface FileConfig {
   lastUseFlushMs?: number;
   tokenCache?: Partial<TokenCacheOptions>;
   verifyEvents?: Partial<VerifyEventsOptions>;
+  trustProxy?: string[];
+  throttles?: Partial<ThrottleOptions>;
+  secretScanning?: { publicKeys?: { id: string; pem: string }[] };
 }
 
 export class ConfigError extends Error {}
@@ -105,7 +126,7 @@ export interface LoadConfigOptions {
   dataDir?: string;
   databaseUrl?: string;
   /** Values that win over the file and the environment (tests use this). */
-  overrides?: Partial<FileConfig> & Partial<Pick<Config, 'passwordCost' | 'cookieSecure' | 'trustProxy'>>;
+  overrides?: Partial<FileConfig> & Partial<Pick<Config, 'passwordCost' | 'cookieSecure' | 'metricsToken'>>;
 }
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
@@ -161,9 +182,52 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     verifyEvents: { ...DEFAULT_VERIFY_EVENTS, ...file.verifyEvents },
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
-    trustProxy: options.overrides?.trustProxy ?? env.LATCHKEY_TRUST_PROXY === 'true',
+    trustProxy: trustedProxies(file.trustProxy ?? env.LATCHKEY_TRUST_PROXY?.split(',').filter((p) => p.trim() !== '') ?? []),
+    throttles: throttleOptions(file.throttles ?? {}),
+    secretScanning: { publicKeys: scannerKeys(file.secretScanning?.publicKeys ?? []) },
+    metricsToken: options.overrides?.metricsToken ?? (env.LATCHKEY_METRICS_TOKEN || null),
     configFile,
   };
+}
+
+function trustedProxies(entries: unknown): string[] {
+  if (!Array.isArray(entries)) throw new ConfigError('trustProxy must be a list of proxy addresses or CIDR ranges');
+  return entries.map((entry) => {
+    const text = typeof entry === 'string' ? entry.trim() : '';
+    if (parseCidr(text) === null) {
+      throw new ConfigError(`trustProxy: ${JSON.stringify(entry)} is not an IP address or CIDR range (list the proxies whose X-Forwarded-For to believe)`);
+    }
+    return text;
+  });
+}
+
+function throttleOptions(given: Partial<ThrottleOptions>): ThrottleOptions {
+  const options = { ...DEFAULT_THROTTLES, ...given };
+  const positive = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+  for (const [name, value] of Object.entries(options)) {
+    const ok = name === 'maxKeys' ? positive(value) : positive((value as RateSetting)?.limit) && positive((value as RateSetting)?.windowSeconds);
+    if (!ok) throw new ConfigError(`throttles.${name} must be ${name === 'maxKeys' ? 'a positive integer' : '{ limit, windowSeconds } with positive integers'}`);
+  }
+  return options;
+}
+
+function scannerKeys(entries: unknown): ScannerKey[] {
+  if (!Array.isArray(entries)) throw new ConfigError('secretScanning.publicKeys must be a list of { id, pem }');
+  return entries.map((entry: { id?: unknown; pem?: unknown }) => {
+    if (typeof entry?.id !== 'string' || entry.id === '' || typeof entry.pem !== 'string') {
+      throw new ConfigError('secretScanning.publicKeys entries need an id and a pem');
+    }
+    let key: KeyObject;
+    try {
+      key = createPublicKey(entry.pem);
+    } catch (error) {
+      throw new ConfigError(`secretScanning key ${entry.id}: not a PEM public key (${(error as Error).message})`);
+    }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new ConfigError(`secretScanning key ${entry.id}: must be an ECDSA P-256 public key`);
+    }
+    return { id: entry.id, key };
+  });
 }
 
 export function isPostgresUrl(url: string): boolean {

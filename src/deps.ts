@@ -8,6 +8,9 @@ import type { Grant } from './permissions/engine.js';
 import type { TokenCache } from './tokens/cache.js';
 import type { SecretHasher } from './tokens/hashing.js';
 import type { LastUseRecorder } from './tokens/last-use.js';
+import type { TokenLimiter } from './tokens/limits.js';
+import type { Throttles } from './throttling/throttles.js';
+import type { Metrics } from './http/metrics.js';
 
 export interface Deps {
   db: Kysely<Database>;
@@ -24,6 +27,12 @@ export interface Deps {
   publishChange?(trx: Transaction<Database>, orgId: string, tokenIds?: readonly string[]): Promise<void>;
   /** The verification cache (tokens/cache.ts); absent in the CLI, which always reads the database. */
   tokenCache?: TokenCache;
+  /** Per-token allowedIps and rateLimit, enforced in memory (absent in the CLI, which makes no token uses). */
+  limiter?: TokenLimiter;
+  /** Failed-login, failed-bearer, verify-failure and public-revocation throttles (absent in the CLI). */
+  throttles?: Throttles;
+  /** Prometheus metrics of this app; other modules register gauges on it (absent in the CLI). */
+  metrics?: Metrics;
 }
 
 export interface OrgRef {

@@ -10,11 +10,18 @@ import type { Kysely } from 'kysely';
 import type { Database, TokensTable } from '../db/schema.js';
 import { runPrepared } from '../db/prepared.js';
 
-export type TokenFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'SUSPENDED';
+export type TokenFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'SUSPENDED' | 'APPROVAL_PENDING';
 
 export type TokenResolution =
   | { ok: true; actor: Actor; token: TokensTable; secretValidUntil: string | null }
-  | { ok: false; code: TokenFailure; token: TokensTable | null; orgId: string | null };
+  | {
+      ok: false;
+      code: TokenFailure;
+      token: TokensTable | null;
+      orgId: string | null;
+      /** A rolled-away secret presented after its grace period: the caller revokes the token (reuse detection, tokens/leaks.ts). */
+      reusedSecret?: true;
+    };
 
 /** Everything verification needs about a token, in one query by its secret's hash. */
 function tokenLookup(db: Kysely<Database>) {
@@ -73,8 +80,9 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
 
   if (token.revoked_at !== null) return fail('REVOKED');
   // A rolled-away secret works only during its grace period.
-  if (retiredAt !== null && (validUntil === null || validUntil <= now)) return fail('REVOKED');
+  if (retiredAt !== null && (validUntil === null || validUntil <= now)) return { ...fail('REVOKED'), reusedSecret: true } as TokenResolution;
   if (token.expires_at !== null && token.expires_at <= now) return fail('EXPIRED');
+  if (token.approval === 'pending') return fail('APPROVAL_PENDING');
 
   const ownGrants = parseGrants(token.grants);
   const org = { id: token.org_id, name: orgName, plan: orgPlan };

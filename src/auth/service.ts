@@ -4,7 +4,8 @@
 import { createHmac } from 'node:crypto';
 import type { CallMeta, Deps, OrgRef } from '../deps.js';
 import { AppError } from '../errors.js';
-import { recordEvent, type AuditActor } from '../audit/record.js';
+import { recordEvent, recordEvents, type AuditActor } from '../audit/record.js';
+import { Throttles } from '../throttling/throttles.js';
 import { newId, randomBase62 } from '../random.js';
 import { addSeconds } from '../clock.js';
 import { parseToken } from '../tokens/format.js';
@@ -55,6 +56,12 @@ let dummyHash: string | null = null;
 
 export async function login(deps: Deps, meta: CallMeta, input: { email: string; password: string; orgId?: string | undefined }): Promise<SessionStart> {
   const email = normalizeEmail(input.email);
+  // Too many failures for this account from this address: refused before the password is even checked.
+  const throttleKey = Throttles.loginKey(email, meta.ip);
+  const wait = deps.throttles?.login.blockedFor(throttleKey, deps.clock.now().getTime()) ?? 0;
+  if (wait > 0) {
+    throw new AppError('rate_limited', `Too many failed sign-ins for this account from this address; try again in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
+  }
   const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   const memberships = user
     ? await deps.db
@@ -74,16 +81,25 @@ export async function login(deps: Deps, meta: CallMeta, input: { email: string; 
   }
   const now = deps.clock.now();
   if (!user || !ok) {
+    const lockedOut = deps.throttles?.login.failed(throttleKey, now.getTime()) ?? false;
     if (user) {
       const actor: AuditActor = { type: 'user', id: user.id, name: user.name, prefix: null, userId: user.id };
+      const limits = deps.config.throttles.loginFailures;
       await deps.db.transaction().execute(async (trx) => {
         for (const m of memberships) {
-          await recordEvent(trx, deps.hasher, now, m.id, actor, meta, { action: 'auth.login_failed', targetType: 'user', targetId: user.id });
+          await recordEvents(trx, deps.hasher, now, m.id, [
+            { actor, meta, input: { action: 'auth.login_failed', targetType: 'user', targetId: user.id } },
+            // The failure that reaches the limit starts a lockout; recorded once, not for every refused attempt after it.
+            ...(lockedOut
+              ? [{ actor, meta, input: { action: 'auth.login_throttled', targetType: 'user', targetId: user.id, metadata: { failures: limits.limit, windowSeconds: limits.windowSeconds } } }]
+              : []),
+          ]);
         }
       });
     }
     throw new AppError('invalid_credentials');
   }
+  deps.throttles?.login.reset(throttleKey);
   const active = memberships.filter((m) => m.status === 'active');
   const chosen = input.orgId ? active.find((m) => m.id === input.orgId) : active[0];
   if (input.orgId && !chosen) throw new AppError('not_found', `No organization ${input.orgId} for this user`);

@@ -212,6 +212,18 @@ const migrations = (text: ColumnType): Record<string, Migration> => ({
       await db.schema.createIndex('audit_events_target').on('audit_events').columns(['target_id', 'action']).execute();
     },
   },
+  '0020_leak_response': {
+    async up(db: Kysely<unknown>) {
+      // Per-token limits (JSON, null = none), why a token was revoked, and
+      // whether it waits for an admin's approval (org policy requireApproval).
+      await db.schema.alterTable('tokens').addColumn('allowed_ips', text).execute();
+      await db.schema.alterTable('tokens').addColumn('rate_limit', text).execute();
+      await db.schema.alterTable('tokens').addColumn('revoked_reason', text).execute();
+      await db.schema.alterTable('tokens').addColumn('approval', text).execute();
+      // Revoking a token revokes the tokens it minted (provenance), found by parent.
+      await db.schema.createIndex('tokens_parent').on('tokens').columns(['parent_token_id']).execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

@@ -77,6 +77,14 @@ export interface TokensTable {
   last_used_at: string | null;
   last_used_ip: string | null;
   last_user_agent: string | null;
+  /** JSON string[] of CIDR ranges the token may be used from; null = anywhere. */
+  allowed_ips: string | null;
+  /** JSON { limit, windowSeconds }; null = no per-token rate limit. */
+  rate_limit: string | null;
+  /** Why it was revoked when not by a plain request: reported, leaked, reuse_detected, parent_revoked. */
+  revoked_reason: string | null;
+  /** 'pending' until an admin approves it (policy requireApproval), then 'approved'; null = never needed. */
+  approval: 'pending' | 'approved' | null;
 }
 
 /** Every secret a token has had. The current one has retired_at null; a rolled one keeps working until valid_until. */

@@ -27,9 +27,13 @@ import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
 import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
 import { authHook } from './auth.js';
-import { Metrics, metaRoutes } from './meta-routes.js';
+import { metaRoutes } from './meta-routes.js';
+import { Metrics } from './metrics.js';
 import { documentRoute, openapiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
+import { TokenLimiter } from '../tokens/limits.js';
+import { Throttles } from '../throttling/throttles.js';
+import { leakRoutes } from '../leaks/routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
@@ -124,12 +128,15 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     });
     await listener.start();
   }
-  const metrics = new Metrics();
+  const metrics = new Metrics(tokenCache);
+  deps.metrics = metrics;
+  deps.limiter = new TokenLimiter();
+  deps.throttles = new Throttles(config.throttles);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -158,12 +165,17 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     reply.header('X-Request-Id', request.id);
     if (!request.is404) await authenticate(request, reply);
   });
-  app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, not its URL: labels stay bounded whatever paths clients send.
+    const route = request.is404 ? 'unmatched' : request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
   // Event streams never finish on their own; ended first so closing does not wait for them.
   app.addHook('preClose', async () => verifyEvents.close());
   app.addHook('onClose', async () => {
     await listener?.stop();
     await lastUse.stop();
+    metrics.stop();
     if (!options.database) await handle.close();
   });
 
@@ -178,6 +190,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
   await app.register(verifyEventRoutes, { deps, hub: verifyEvents });
+  await app.register(leakRoutes, { deps });
   await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);

@@ -11,6 +11,7 @@ import type { Actor, CallMeta, Ctx, Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { resolveTokenCached } from '../tokens/cache.js';
 import { expiredUse } from '../tokens/last-use.js';
+import { revokeOnReuse } from '../leaks/service.js';
 
 export type AuthMode = 'none' | 'session' | 'org';
 
@@ -32,6 +33,7 @@ const TOKEN_FAILURES: Record<TokenFailure, AppError> = {
   REVOKED: new AppError('token_revoked', 'The token has been revoked'),
   EXPIRED: new AppError('token_expired', 'The token has expired'),
   SUSPENDED: new AppError('account_suspended', "The token's owner is suspended in this organization"),
+  APPROVAL_PENDING: new AppError('approval_pending', 'This token waits for an organization admin to approve it (POST /v1/tokens/{id}/approve)'),
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -73,10 +75,23 @@ export function authHook(deps: Deps) {
 
     const token = mode === 'org' ? presentedToken(request) : null;
     if (token !== null) {
+      const nowMs = deps.clock.now().getTime();
+      // An address that keeps presenting tokens that do not exist is guessing: it waits.
+      const wait = deps.throttles?.bearer.blockedFor(request.ip, nowMs) ?? 0;
+      if (wait > 0) throw new AppError('rate_limited', `Too many failed authentications from this address; try again in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
       const resolved = await resolveTokenCached(deps, token);
       if (!resolved.ok) {
+        if (resolved.code === 'MALFORMED' || resolved.code === 'NOT_FOUND') deps.throttles?.bearer.failed(request.ip, nowMs);
         if (resolved.code === 'EXPIRED' && resolved.token) deps.lastUse.recordExpired(expiredUse(resolved.token, callMeta(request)));
+        if (resolved.reusedSecret && resolved.token) await revokeOnReuse(deps, resolved.token, callMeta(request));
         throw challenge(TOKEN_FAILURES[resolved.code]);
+      }
+      const refused = deps.limiter?.check(resolved.token, request.ip, nowMs) ?? null;
+      if (refused !== null) {
+        if (refused.code === 'IP_NOT_ALLOWED') throw new AppError('ip_not_allowed', `This token may not be used from ${request.ip}`);
+        throw new AppError('rate_limited', `This token's rate limit is reached; try again in ${refused.retryAfterSeconds} s`, {
+          headers: { 'Retry-After': String(refused.retryAfterSeconds) },
+        });
       }
       request.actor = resolved.actor;
       const meta = callMeta(request);

@@ -3,26 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { renderCacheMetrics } from '../tokens/cache.js';
-
-/** Counters kept per app instance and rendered in Prometheus text format. */
-export class Metrics {
-  private readonly requests = new Map<string, number>();
-  private readonly started = Date.now();
-
-  countRequest(method: string, status: number): void {
-    const key = `method="${method}",status="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-  }
-
-  render(): string {
-    const lines = ['# HELP latchkey_http_requests_total HTTP requests served.', '# TYPE latchkey_http_requests_total counter'];
-    for (const [labels, count] of this.requests) lines.push(`latchkey_http_requests_total{${labels}} ${count}`);
-    lines.push('# HELP latchkey_uptime_seconds Seconds since the server started.', '# TYPE latchkey_uptime_seconds gauge');
-    lines.push(`latchkey_uptime_seconds ${((Date.now() - this.started) / 1000).toFixed(0)}`);
-    return lines.join('\n') + '\n';
-  }
-}
+import type { Metrics } from './metrics.js';
 
 export const metaRoutes: FastifyPluginAsync<{ deps: Deps; metrics: Metrics }> = async (app, { deps, metrics }) => {
   const hidden = { hide: true };
@@ -37,9 +18,19 @@ export const metaRoutes: FastifyPluginAsync<{ deps: Deps; metrics: Metrics }> = 
     return { status: 'ready' };
   });
 
-  app.get('/metrics', { config: { auth: 'none' }, schema: { ...hidden } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metrics.render() + renderCacheMetrics(deps.tokenCache)),
-  );
+  // Open to anyone who can reach it unless LATCHKEY_METRICS_TOKEN is set; then only to that bearer.
+  const expected = deps.config.metricsToken === null ? null : `Bearer ${deps.config.metricsToken}`;
+  app.get('/metrics', { config: { auth: 'none' }, schema: { ...hidden } }, async (request, reply) => {
+    if (expected !== null) {
+      const sent = request.headers.authorization;
+      if (typeof sent !== 'string' || !deps.hasher.equals(sent, expected)) {
+        throw new AppError('unauthorized', 'Send the metrics token: Authorization: Bearer <LATCHKEY_METRICS_TOKEN>', {
+          headers: { 'WWW-Authenticate': 'Bearer realm="latchkey-metrics"' },
+        });
+      }
+    }
+    return reply.type(metrics.contentType).send(await metrics.render());
+  });
 
   app.get('/v1/openapi.json', { config: { auth: 'none' }, schema: { ...hidden } }, async () => app.swagger());
 };

@@ -29,6 +29,10 @@ export const TAGS = [
   { name: 'Teams', description: 'Groups inside the org; members and service tokens join a team with a grant, and each team token takes a seat.' },
   { name: 'Audit log', description: 'Every change and every token use, hash-chained per org; a plan feature.' },
   { name: 'Verification', description: 'For the host API: is this token valid, and may it do this?' },
+  {
+    name: 'Leak response',
+    description: 'No credential: anyone may report leaked tokens (the real ones are revoked), and secret scanners post what they found, signed with a configured key.',
+  },
 ];
 
 export function openapiOptions(): SwaggerOptions {

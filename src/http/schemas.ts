@@ -60,6 +60,18 @@ export const Expiry = {
   expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Expiry as an ISO 8601 time; null = never (when the org policy allows)' }))),
 };
 
+/** Per-token limits, set at mint (SPEC §10). */
+export const RateLimitSchema = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
+  { additionalProperties: false },
+);
+export const Limits = {
+  allowedIps: Type.Optional(
+    Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 64, description: 'An IPv4 or IPv6 address or CIDR range' }), { maxItems: 100 })),
+  ),
+  rateLimit: Type.Optional(Nullable(RateLimitSchema)),
+};
+
 export const TokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -81,6 +93,12 @@ export const TokenSchema = Type.Object({
   lastUsedIp: Nullable(Type.String()),
   lastUserAgent: Nullable(Type.String()),
   status: StringEnum(['active', 'revoked', 'expired']),
+  revokedReason: Nullable(Type.String()),
+  allowedIps: Nullable(Type.Array(Type.String())),
+  rateLimit: Nullable(RateLimitSchema),
+  /** The token that minted this one: revoking it revokes this one too. */
+  parentTokenId: Nullable(Type.String()),
+  approval: Nullable(StringEnum(['pending', 'approved'])),
 });
 
 export const MintedTokenSchema = Type.Intersect([TokenSchema, Type.Object({ token: Type.String({ description: 'The plaintext, shown only in this response' }) })]);

@@ -6,9 +6,11 @@ export interface OrgPolicy {
   maxPersonalTokensPerUser: number | null;
   requireExpiry: boolean;
   maxLifetimeDays: number | null;
+  /** New personal tokens wait for an admin's approval before they may act (GitHub's fine-grained token policy). */
+  requireApproval: boolean;
 }
 
-export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null };
+export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false };
 
 export function parsePolicy(json: string): OrgPolicy {
   return { ...DEFAULT_POLICY, ...(JSON.parse(json) as Partial<OrgPolicy>) };

@@ -21,6 +21,7 @@ const Policy = Type.Object({
   maxPersonalTokensPerUser: Nullable(Type.Integer()),
   requireExpiry: Type.Boolean(),
   maxLifetimeDays: Nullable(Type.Integer()),
+  requireApproval: Type.Boolean(),
 });
 
 const OrgSchema = Type.Object({
@@ -38,6 +39,7 @@ const PolicyPatch = Type.Object(
     maxPersonalTokensPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Live personal tokens a person may hold; null = no cap' }))),
     requireExpiry: Type.Optional(Type.Boolean({ description: 'Every new token must expire' })),
     maxLifetimeDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'The longest lifetime a new token may have; null = no cap' }))),
+    requireApproval: Type.Optional(Type.Boolean({ description: 'New personal tokens wait for an owner or admin to approve them (POST /v1/tokens/{id}/approve)' })),
   },
   { additionalProperties: false, description: 'Token policy; fields left out stay as they are' },
 );

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, GrantBody, GrantSchema, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
+import { Expiry, GrantBody, GrantSchema, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, ResourceId, RollBody, Scope, TokenSchema, Limits } from '../http/schemas.js';
 import {
   createServiceAccount,
   deleteServiceAccount,
@@ -154,6 +154,7 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
             scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 200, description: "Narrow the token to these of the account's scopes" })),
             resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200, description: 'Limit the scopes to these resource ids' })),
             ...Expiry,
+            ...Limits,
           },
           { additionalProperties: false, examples: [{ name: 'pipeline', expiresIn: '90d' }] },
         ),

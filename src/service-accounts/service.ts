@@ -15,6 +15,7 @@ import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '..
 import { newId } from '../random.js';
 import type { ExpiryInput } from '../orgs/policy.js';
 import { loadOrgToken, rollWithinPermissions, viewsOf } from '../tokens/admin.js';
+import type { LimitsInput } from '../tokens/limits.js';
 import { mintServiceToken, revokeTokenRow, type MintedToken } from '../tokens/service.js';
 import type { TokenView } from '../tokens/view.js';
 
@@ -180,7 +181,7 @@ export async function issueServiceAccountToken(
   deps: Deps,
   ctx: Ctx,
   id: string,
-  input: ExpiryInput & { name: string; scopes?: string[] | undefined; resources?: string[] | undefined },
+  input: ExpiryInput & LimitsInput & { name: string; scopes?: string[] | undefined; resources?: string[] | undefined },
 ): Promise<MintedToken> {
   const { actor } = ctx;
   requireScope(actor.grants, { scope: 'service_accounts:manage' });

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, GrantBody, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema } from '../http/schemas.js';
+import { Expiry, GrantBody, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, Nullable, TokenSchema, Limits } from '../http/schemas.js';
 import {
   addTeamMember,
   attachTeamToken,
@@ -187,7 +187,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         description: 'A service token owned by the team with a grant in it; it takes a seat. The secret is in `token`, shown once.',
         [REQUIRED_SCOPE]: 'team:manage',
         params: TeamParams,
-        body: Type.Object({ name: Name, ...GrantBody, ...Expiry }, { additionalProperties: false, examples: [{ name: 'ci', scopes: ['issues:read'], expiresIn: '90d' }] }),
+        body: Type.Object({ name: Name, ...GrantBody, ...Expiry, ...Limits }, { additionalProperties: false, examples: [{ name: 'ci', scopes: ['issues:read'], expiresIn: '90d' }] }),
         response: { 201: MintedTokenSchema },
       },
     },

@@ -16,6 +16,7 @@ import { newId } from '../random.js';
 import type { ExpiryInput } from '../orgs/policy.js';
 import { assertSeatFree } from '../orgs/service.js';
 import { loadOrgToken, viewsOf } from '../tokens/admin.js';
+import type { LimitsInput } from '../tokens/limits.js';
 import { insertAttachment, mintServiceToken, type MintedToken } from '../tokens/service.js';
 import { tokenStatus, type TokenView } from '../tokens/view.js';
 
@@ -255,7 +256,7 @@ export async function listTeamTokens(deps: Deps, ctx: Ctx, id: string, page: Pag
 }
 
 /** Issues a new team token: a service token owned by the team, attached to it with the grant (takes a seat). */
-export async function issueTeamToken(deps: Deps, ctx: Ctx, id: string, input: ExpiryInput & GrantInput & { name: string }): Promise<MintedToken> {
+export async function issueTeamToken(deps: Deps, ctx: Ctx, id: string, input: ExpiryInput & LimitsInput & GrantInput & { name: string }): Promise<MintedToken> {
   const grant = await grantInManagedTeam(deps, ctx, id, input);
   return mintServiceToken(deps, ctx, { ...input, grants: [], teamId: id, ownerKey: id, attachment: grant });
 }

@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Expiry, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, StringEnum, TokenSchema } from '../http/schemas.js';
-import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
+import { Expiry, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, StringEnum, TokenSchema, Limits } from '../http/schemas.js';
+import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken, approveToken } from './admin.js';
 
 const tags = ['Org-wide tokens'];
 const Kind = StringEnum(['personal', 'service'], { description: 'Only tokens of this kind' });
@@ -29,6 +29,7 @@ const ApiKeyBody = Type.Object(
     scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 200, description: 'Explicit scopes, each within your own permissions (give this or role)' })),
     resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200, description: 'Limit the scopes to these resource ids (with scopes only)' })),
     ...Expiry,
+    ...Limits,
   },
   { additionalProperties: false, examples: [{ name: 'integration', role: 'viewer', expiresIn: '90d' }] },
 );
@@ -121,6 +122,22 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     },
     async (request, reply) =>
       reply.header('Cache-Control', 'no-store').send(await rollOrgToken(deps, ctxOf(request), request.params.id, request.body?.gracePeriodSeconds ?? 0)),
+  );
+
+  app.post(
+    '/v1/tokens/:id/approve',
+    {
+      schema: {
+        operationId: 'approveToken',
+        tags,
+        summary: 'Approve a personal token that waits for approval',
+        description: 'Under org policy `requireApproval`, a new personal token answers 403 `approval_pending` until an owner or admin approves it here. Approving again changes nothing.',
+        [REQUIRED_SCOPE]: 'tokens:admin',
+        params: TokenParams,
+        response: { 200: TokenSchema },
+      },
+    },
+    (request) => approveToken(deps, ctxOf(request), request.params.id),
   );
 
   app.delete(

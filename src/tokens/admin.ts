@@ -12,8 +12,10 @@ import { assertGrantable, assertMayGiveRole, grantFrom } from '../permissions/es
 import { roleGrants, userGrants } from '../permissions/principals.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import type { ExpiryInput } from '../orgs/policy.js';
-import { assertMayRoll, attachmentsByToken, mintServiceToken, revokeTokenRow, rollTokenRow, type MintedToken } from './service.js';
-import { toTokenView, type TokenStatus, type TokenView } from './view.js';
+import { APPROVER_SCOPE, assertMayRoll, attachmentsByToken, mintServiceToken, revokeTokenRow, rollTokenRow, type MintedToken } from './service.js';
+import { revokeDescendants } from './revocation.js';
+import type { LimitsInput } from './limits.js';
+import { tokenStatus, toTokenView, type TokenStatus, type TokenView } from './view.js';
 
 export interface OrgTokenFilters extends PageRequest {
   kind?: 'personal' | 'service' | undefined;
@@ -85,7 +87,7 @@ export async function getOrgToken(deps: Deps, ctx: Ctx, id: string): Promise<Tok
   return (await viewsOf(deps, ctx.actor.org.id, [row])).get(row.id) as TokenView;
 }
 
-export interface OrgApiKeyInput extends ExpiryInput {
+export interface OrgApiKeyInput extends ExpiryInput, LimitsInput {
   name: string;
   role?: string | undefined;
   scopes?: string[] | undefined;
@@ -137,6 +139,28 @@ export async function revokeOrgToken(deps: Deps, ctx: Ctx, id: string): Promise<
   return (await viewsOf(deps, ctx.actor.org.id, [revoked])).get(row.id) as TokenView;
 }
 
+/**
+ * Org policy requireApproval: a new personal token waits until an admin approves
+ * it. Approving again changes nothing; a revoked or expired token cannot be approved.
+ */
+export async function approveToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
+  requireScope(ctx.actor.grants, { scope: APPROVER_SCOPE });
+  const row = await loadOrgToken(deps, ctx.actor.org.id, id);
+  if (row.approval !== 'pending') return (await viewsOf(deps, ctx.actor.org.id, [row])).get(row.id) as TokenView;
+  const now = deps.clock.now();
+  if (tokenStatus(row, now.toISOString()) !== 'active') throw new AppError('token_inactive', `Token ${id} is ${tokenStatus(row, now.toISOString())} and cannot be approved`);
+  await change(deps, row.org_id, async (trx) => {
+    await trx.updateTable('tokens').set({ approval: 'approved' }).where('id', '=', row.id).where('approval', '=', 'pending').execute();
+    await recordEvent(trx, deps.hasher, now, row.org_id, auditActorOf(ctx.actor), ctx, {
+      action: 'token.approved',
+      targetType: 'token',
+      targetId: row.id,
+      metadata: { name: row.name, prefix: row.prefix, kind: row.kind, ownerUserId: row.owner_user_id },
+    });
+  });
+  return (await viewsOf(deps, ctx.actor.org.id, [{ ...row, approval: 'approved' }])).get(row.id) as TokenView;
+}
+
 /** Mass revocation after a leak: every live token in the org, one transaction, one audit event. */
 export async function revokeAllOrgTokens(deps: Deps, ctx: Ctx, input: { kind?: 'personal' | 'service' | undefined }): Promise<{ revoked: number }> {
   requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
@@ -151,6 +175,8 @@ export async function revokeAllOrgTokens(deps: Deps, ctx: Ctx, input: { kind?: '
       targetId: ctx.actor.org.id,
       metadata: { count: rows.length, kind: input.kind ?? 'all', tokenIds: rows.slice(0, 1000).map((r) => r.id) },
     });
+    // Revoking one kind takes the other kind's tokens minted by them too.
+    if (input.kind) await revokeDescendants(trx, deps, now, ctx.actor.org.id, rows.map((r) => r.id), auditActorOf(ctx.actor), ctx);
     return { revoked: rows.length };
   });
 }

@@ -173,21 +173,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The cache's counters in Prometheus text format, for /metrics. */
-export function renderCacheMetrics(cache: TokenCache | undefined): string {
-  if (!cache) return '';
-  const stats = cache.stats();
-  const counter = (name: string, help: string, value: number) => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${value}\n`;
-  return (
-    counter('latchkey_token_cache_hits_total', 'Token verifications answered from memory.', stats.hits) +
-    counter('latchkey_token_cache_misses_total', 'Token verifications that read the database.', stats.misses) +
-    counter('latchkey_token_cache_negative_hits_total', 'Unknown tokens answered from memory.', stats.negativeHits) +
-    counter('latchkey_token_cache_refused_total', 'Reads not cached because their org changed meanwhile.', stats.refused) +
-    counter('latchkey_token_cache_flushes_total', 'Times the whole cache was emptied (change listener lost or regained).', stats.flushes) +
-    `# HELP latchkey_token_cache_entries Tokens cached now.\n# TYPE latchkey_token_cache_entries gauge\nlatchkey_token_cache_entries ${stats.size}\n`
-  );
-}
-
 /** resolveToken through the app's cache when it has one (the CLI has none). */
 export function resolveTokenCached(deps: Deps, presented: string): Promise<TokenResolution> {
   return deps.tokenCache ? deps.tokenCache.resolve(presented) : resolveToken(deps, presented);

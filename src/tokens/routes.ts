@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { EmptyBody, StringEnum, Expiry, GrantSchema, IdParamsOf, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { EmptyBody, StringEnum, Expiry, GrantSchema, IdParamsOf, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema, Limits } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
@@ -24,6 +24,7 @@ const MintBody = Type.Object(
     scopes: Type.Optional(Type.Array(Scope, { maxItems: 200, description: 'Narrow the token to these scopes; absent = everything you can do, now and later' })),
     resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200, description: 'Limit the scopes to these resource ids (needs scopes)' })),
     ...Expiry,
+    ...Limits,
   },
   { additionalProperties: false, examples: [{ name: 'ci', scopes: ['tokens:read'], expiresIn: '30d' }] },
 );
@@ -49,7 +50,7 @@ const VerifyBody = Type.Object(
 
 const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
-  code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED']),
+  code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED', 'APPROVAL_PENDING']),
   allowed: Type.Boolean(),
   token: Nullable(
     Type.Object({
@@ -65,6 +66,7 @@ const VerifyResponse = Type.Object({
   org: Nullable(OrgRefSchema),
   scopes: Type.Array(Type.String()),
   grants: Type.Array(GrantSchema),
+  retryAfter: Type.Optional(Type.Integer({ description: 'With RATE_LIMITED: seconds until the token may be used again' })),
 });
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -187,6 +189,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         response: { 200: VerifyResponse },
       },
     },
-    (request) => verifyToken(deps, ctxOf(request), request.body),
+    async (request) => {
+      const result = await verifyToken(deps, ctxOf(request), request.body);
+      deps.metrics?.countVerification(result.code);
+      return result;
+    },
   );
 };

@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
 import { auditActorOf, recordEvent } from '../audit/record.js';
 import { assertGrantable, assertStillGrantable, grantFrom } from '../permissions/escalation.js';
-import { intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
+import { allows, intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
 import { grantOf, parseGrants, roleGrants, storedGrant, userGrants } from '../permissions/principals.js';
 import { assertSeatFree } from '../orgs/service.js';
 import { parsePolicy, resolveExpiry, type ExpiryInput } from '../orgs/policy.js';
@@ -18,13 +18,15 @@ import { newId } from '../random.js';
 import { displayPrefix, generateToken } from './format.js';
 import { toTokenView, type TokenStatus, type TokenView } from './view.js';
 import { lockOrg } from '../db/lock.js';
+import { revokeDescendants, revokeWithCause } from './revocation.js';
+import { limitsOf, resolveLimits, storedLimits, type LimitsInput, type TokenLimits } from './limits.js';
 
 export interface MintedToken extends TokenView {
   /** The plaintext: returned once, here, and never stored. */
   token: string;
 }
 
-export interface MintPersonalInput extends ExpiryInput {
+export interface MintPersonalInput extends ExpiryInput, LimitsInput {
   name: string;
   scopes?: string[] | undefined;
   resources?: string[] | undefined;
@@ -42,6 +44,9 @@ export interface NewTokenFields {
   grants: Grant[] | null;
   expiresAt: string | null;
   createdBy: Actor | null;
+  limits?: TokenLimits;
+  /** 'pending' when org policy makes it wait for an admin's approval. */
+  approval?: 'pending' | 'approved' | null;
 }
 
 /** Inserts a token and its first secret; the only place a token is born. */
@@ -81,6 +86,9 @@ export async function insertToken(trx: Transaction<Database>, deps: Deps, fields
     last_used_at: null,
     last_used_ip: null,
     last_user_agent: null,
+    ...storedLimits(fields.limits ?? { allowedIps: null, rateLimit: null }),
+    revoked_reason: null,
+    approval: fields.approval ?? null,
   };
   try {
     await trx.insertInto('tokens').values(row).execute();
@@ -126,6 +134,19 @@ export function requestedGrants(deps: Deps, actor: Actor, scopes: string[] | und
   return wanted;
 }
 
+/** A new token's limits: as asked, within the minting token's own (a child cannot escape its parent's). */
+async function mintLimits(deps: Deps, actor: Actor, input: LimitsInput): Promise<TokenLimits> {
+  let parent: TokenLimits | null = null;
+  if (actor.credential.type === 'token') {
+    const row = await deps.db.selectFrom('tokens').select(['allowed_ips', 'rate_limit']).where('id', '=', actor.credential.id).executeTakeFirst();
+    if (row) parent = limitsOf(row);
+  }
+  return resolveLimits(input, parent);
+}
+
+/** Who may approve personal tokens under policy requireApproval; their own new tokens need no approval. */
+export const APPROVER_SCOPE = 'tokens:admin';
+
 async function loadPolicy(deps: Deps, orgId: string) {
   const org = await deps.db.selectFrom('orgs').select('policy').where('id', '=', orgId).executeTakeFirstOrThrow();
   return parsePolicy(org.policy);
@@ -147,6 +168,8 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
   const policy = await loadPolicy(deps, actor.org.id);
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
   const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+  const limits = await mintLimits(deps, actor, input);
+  const approval = policy.requireApproval ? (allows(actor.grants, { scope: APPROVER_SCOPE }) ? 'approved' : 'pending') : null;
 
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
     if (policy.maxPersonalTokensPerUser !== null) {
@@ -175,12 +198,14 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
       grants,
       expiresAt,
       createdBy: actor,
+      limits,
+      approval,
     });
     await recordEvent(trx, deps.hasher, now, actor.org.id, auditActorOf(actor), ctx, {
       action: 'token.minted',
       targetType: 'token',
       targetId: minted.row.id,
-      metadata: { name: minted.row.name, prefix: minted.row.prefix, kind: 'personal', scopes: grants?.flatMap((g) => g.scopes) ?? null, expiresAt },
+      metadata: { name: minted.row.name, prefix: minted.row.prefix, kind: 'personal', scopes: grants?.flatMap((g) => g.scopes) ?? null, expiresAt, ...limits, approval },
     });
     return minted;
   }, NO_VERIFY_ANSWER_CHANGES);
@@ -309,21 +334,12 @@ export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, graceP
   return { ...toTokenView(rolled.row, deps.clock.now().toISOString(), { inherited: await ownerGrants(deps, ctx.actor) }), token: rolled.secret };
 }
 
-/** Revocation is permanent; revoking a revoked token changes nothing. */
+/** Revocation is permanent (and takes the tokens it minted with it); revoking a revoked token changes nothing. */
 export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Promise<TokensTable> {
   if (row.revoked_at !== null) return row;
   const now = deps.clock.now();
-  const nowIso = now.toISOString();
-  await change(deps, row.org_id, async (trx) => {
-    await trx.updateTable('tokens').set({ revoked_at: nowIso }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await recordEvent(trx, deps.hasher, now, row.org_id, auditActorOf(ctx.actor), ctx, {
-      action: 'token.revoked',
-      targetType: 'token',
-      targetId: row.id,
-      metadata: { name: row.name, prefix: row.prefix, kind: row.kind },
-    });
-  }, [row.id]);
-  return { ...row, revoked_at: nowIso };
+  await change(deps, row.org_id, (trx) => revokeWithCause(trx, deps, now, row, { reason: null, actor: auditActorOf(ctx.actor), meta: ctx }));
+  return { ...row, revoked_at: now.toISOString() };
 }
 
 export async function revokePersonalToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
@@ -352,11 +368,12 @@ export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ r
       targetId: userId,
       metadata: { count: rows.length, tokenIds: rows.map((r) => r.id) },
     });
+    await revokeDescendants(trx, deps, now, ctx.actor.org.id, rows.map((r) => r.id), auditActorOf(ctx.actor), ctx);
     return { revoked: rows.length };
   });
 }
 
-export interface MintServiceInput extends ExpiryInput {
+export interface MintServiceInput extends ExpiryInput, LimitsInput {
   name: string;
   /** The token's own grants, fixed at issuance (null with `role`: the role's scopes). */
   grants: Grant[] | null;
@@ -376,6 +393,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
   const policy = await loadPolicy(deps, actor.org.id);
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
   const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+  const limits = await mintLimits(deps, actor, input);
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
     await assertStillGrantable(trx, deps, actor, [...(input.grants ?? roleGrants(deps.config, input.role ?? null)), ...(input.attachment ? [input.attachment] : [])]);
     if (input.attachment) await assertSeatFree(deps, trx, actor.org.id);
@@ -391,6 +409,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
       grants: input.grants,
       expiresAt,
       createdBy: actor,
+      limits,
     });
     const who = auditActorOf(actor);
     await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, {
@@ -406,6 +425,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
         teamId: input.teamId ?? null,
         grants: input.grants,
         expiresAt,
+        ...limits,
       },
     });
     if (input.attachment?.team) await insertAttachment(trx, deps, ctx, minted.row, input.attachment);

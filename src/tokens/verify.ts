@@ -6,6 +6,8 @@ import type { Ctx, Deps, OrgRef, Principal } from '../deps.js';
 import { allows, requireScope, scopesOf, type Grant } from '../permissions/engine.js';
 import { resolveTokenCached } from './cache.js';
 import { expiredUse } from './last-use.js';
+import { AppError } from '../errors.js';
+import { revokeOnReuse } from '../leaks/service.js';
 
 export interface VerifyInput {
   token: string;
@@ -15,7 +17,7 @@ export interface VerifyInput {
   ip?: string | undefined;
 }
 
-export type VerifyCode = 'VALID' | 'FORBIDDEN' | TokenFailure;
+export type VerifyCode = 'VALID' | 'FORBIDDEN' | 'RATE_LIMITED' | 'IP_NOT_ALLOWED' | TokenFailure;
 
 export interface VerifyResult {
   valid: boolean;
@@ -27,6 +29,8 @@ export interface VerifyResult {
   org: OrgRef | null;
   scopes: string[];
   grants: Grant[];
+  /** With RATE_LIMITED: seconds until the token's window ends. */
+  retryAfter?: number;
 }
 
 // A cached resolution hands out the same grants array on every hit, so the
@@ -45,8 +49,15 @@ const INVALID = { valid: false, allowed: false, token: null, principal: null, or
 
 export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Promise<VerifyResult> {
   requireScope(ctx.actor.grants, { scope: 'tokens:verify' });
+  const nowMs = deps.clock.now().getTime();
+  const caller = ctx.actor.credential.id;
+  // A caller whose verifications keep naming tokens that do not exist is searching for one: it waits.
+  const wait = deps.throttles?.verify.blockedFor(caller, nowMs) ?? 0;
+  if (wait > 0) throw new AppError('rate_limited', `Too many failed verifications by this credential; try again in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
   const resolution = await resolveTokenCached(deps, input.token);
   if (!resolution.ok) {
+    if (resolution.code === 'MALFORMED' || resolution.code === 'NOT_FOUND') deps.throttles?.verify.failed(caller, nowMs);
+    if (resolution.reusedSecret && resolution.token) await revokeOnReuse(deps, resolution.token, { ...ctx, ip: input.ip ?? ctx.ip });
     // Another org's token is, to this caller, a token that does not exist.
     if (resolution.orgId !== ctx.actor.org.id || !resolution.token) {
       return { ...INVALID, code: resolution.code === 'MALFORMED' ? 'MALFORMED' : 'NOT_FOUND' };
@@ -61,6 +72,11 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
   }
   const { actor, token } = resolution;
   if (actor.org.id !== ctx.actor.org.id) return { ...INVALID, code: 'NOT_FOUND' };
+  const tokenRef = { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at, secretValidUntil: resolution.secretValidUntil };
+  const refused = deps.limiter?.check(token, input.ip ?? ctx.ip, nowMs) ?? null;
+  if (refused !== null) {
+    return refused.code === 'RATE_LIMITED' ? { ...INVALID, code: refused.code, token: tokenRef, retryAfter: refused.retryAfterSeconds } : { ...INVALID, code: refused.code, token: tokenRef };
+  }
 
   deps.lastUse.record({
     tokenId: token.id,
@@ -76,7 +92,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     valid: true,
     code: allowed ? 'VALID' : 'FORBIDDEN',
     allowed,
-    token: { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at, secretValidUntil: resolution.secretValidUntil },
+    token: tokenRef,
     principal: actor.principal,
     org: actor.org,
     scopes: scopeListOf(actor.grants),

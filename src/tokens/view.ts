@@ -2,6 +2,7 @@
 import type { TokensTable } from '../db/schema.js';
 import { mergeGrants, scopesOf, type Grant } from '../permissions/engine.js';
 import { parseGrants } from '../permissions/principals.js';
+import { limitsOf, type RateLimit } from './limits.js';
 
 export type TokenStatus = 'active' | 'revoked' | 'expired';
 
@@ -28,6 +29,11 @@ export interface TokenView {
   lastUsedIp: string | null;
   lastUserAgent: string | null;
   status: TokenStatus;
+  revokedReason: string | null;
+  allowedIps: string[] | null;
+  rateLimit: RateLimit | null;
+  parentTokenId: string | null;
+  approval: 'pending' | 'approved' | null;
 }
 
 export function tokenStatus(row: Pick<TokensTable, 'revoked_at' | 'expires_at'>, now: string): TokenStatus {
@@ -67,5 +73,9 @@ export function toTokenView(row: TokensTable, now: string, context: ViewContext 
     lastUsedIp: row.last_used_ip,
     lastUserAgent: row.last_user_agent,
     status: tokenStatus(row, now),
+    revokedReason: row.revoked_reason,
+    ...limitsOf(row),
+    parentTokenId: row.parent_token_id,
+    approval: row.approval,
   };
 }

@@ -58,8 +58,8 @@ describe('service accounts', () => {
     const rolled = await post(`/v1/service-accounts/${sa.id}/tokens/${token.id}/roll`, {});
     expect(rolled.statusCode).toBe(200);
     expect(rolled.json().id).toBe(token.id);
-    expect((await verify(token.token, 'issues:read')).code).toBe('REVOKED');
     expect((await verify(rolled.json().token, 'issues:read')).code).toBe('VALID');
+    expect((await verify(token.token, 'issues:read')).code).toBe('REVOKED');
     const revoked = await request(t, { method: 'DELETE', url: `/v1/service-accounts/${sa.id}/tokens/${token.id}`, token: org.token });
     expect(revoked.json().status).toBe('revoked');
     expect((await verify(rolled.json().token, 'issues:read')).code).toBe('REVOKED');

@@ -325,9 +325,11 @@ describe('roll', () => {
     expect(rolled.token).toMatch(/^lk_pat_/);
     expect(rolled.token).not.toBe(minted.token);
     expect(rolled.prefix).toBe(rolled.token.slice(0, 11));
-    expectProblem(await me(minted.token), 401, 'token_revoked');
     expect((await me(rolled.token)).json().credential.id).toBe(minted.id);
     expect((await get(org.token, minted.id)).json().prefix).toBe(rolled.prefix);
+    // The old value is refused, and presenting it is reuse (SPEC §10): the token dies, its new value too.
+    expectProblem(await me(minted.token), 401, 'token_revoked');
+    expectProblem(await me(rolled.token), 401, 'token_revoked');
   });
 
   it('with gracePeriodSeconds: the old value works during the grace period and not after', async () => {
@@ -340,17 +342,18 @@ describe('roll', () => {
     t.clock.advance(59_000);
     expect((await me(minted.token)).statusCode).toBe(200);
     t.clock.advance(1_000);
-    expectProblem(await me(minted.token), 401, 'token_revoked');
     expect((await me(fresh)).statusCode).toBe(200);
+    expectProblem(await me(minted.token), 401, 'token_revoked');
+    expectProblem(await me(fresh), 401, 'token_revoked');
   });
 
   it('rolling again ends an earlier grace period at once', async () => {
     const minted = await mint(org.token);
     const first = (await roll(minted.id, { gracePeriodSeconds: 3600 })).json().token as string;
     const second = (await roll(minted.id, { gracePeriodSeconds: 3600 })).json().token as string;
-    expectProblem(await me(minted.token), 401, 'token_revoked');
     expect((await me(first)).statusCode).toBe(200);
     expect((await me(second)).statusCode).toBe(200);
+    expectProblem(await me(minted.token), 401, 'token_revoked');
   });
 
   it('revoking a token ends its grace period too', async () => {
