@@ -8,6 +8,7 @@ import type { Grant } from './permissions/engine.js';
 import type { TokenCache } from './tokens/cache.js';
 import type { SecretHasher } from './tokens/hashing.js';
 import type { LastUseRecorder } from './tokens/last-use.js';
+import type { WebhookDispatcher } from './webhooks/delivery.js';
 
 export interface Deps {
   db: Kysely<Database>;
@@ -24,6 +25,8 @@ export interface Deps {
   publishChange?(trx: Transaction<Database>, orgId: string): Promise<void>;
   /** The verification cache (tokens/cache.ts); absent in the CLI, which always reads the database. */
   tokenCache?: TokenCache;
+  /** Delivers the webhook outbox (webhooks/delivery.ts); absent in the CLI. */
+  webhooks?: WebhookDispatcher;
 }
 
 export interface OrgRef {

@@ -81,7 +81,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cwd: dataDir,
     dataDir,
     ...(postgres ? { databaseUrl: postgres.url } : {}),
-    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, ...options.overrides },
+    // Background work (webhook delivery, the token sweep) runs when a test says so.
+    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, sweepIntervalSeconds: 0, ...options.overrides, webhooks: { pollIntervalMs: 0, ...options.overrides?.webhooks } },
   });
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();

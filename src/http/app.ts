@@ -25,6 +25,9 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { webhookRoutes } from '../webhooks/routes.js';
+import { WebhookDispatcher } from '../webhooks/delivery.js';
+import { TokenSweeper } from '../tokens/sweep.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
@@ -48,6 +51,8 @@ export interface BuiltApp {
   deps: Deps;
   /** On PostgreSQL, the connection that hears other nodes' changes. */
   changeListener: ChangeListener | null;
+  /** Delivers the webhook outbox (also deps.webhooks). */
+  webhooks: WebhookDispatcher;
 }
 
 /** Header, cookie and body fields that hold secrets; pino replaces them in every log line. */
@@ -110,6 +115,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     await listener.start();
   }
   const metrics = new Metrics();
+  const webhooks = new WebhookDispatcher(deps, handle.dialect, (error) => logger.error({ err: error }, 'webhook delivery failed'));
+  deps.webhooks = webhooks;
+  const sweeper = new TokenSweeper(deps, (error) => logger.error({ err: error }, 'token sweep failed'));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -163,6 +171,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
   app.addHook('onClose', async () => {
+    await webhooks.stop();
+    await sweeper.stop();
     await listener?.stop();
     await lastUse.stop();
     if (!options.database) await handle.close();
@@ -178,8 +188,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
-  return { app: app as unknown as FastifyInstance, deps, changeListener: listener };
+  webhooks.start();
+  sweeper.start();
+  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, webhooks };
 }

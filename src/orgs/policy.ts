@@ -6,9 +6,11 @@ export interface OrgPolicy {
   maxPersonalTokensPerUser: number | null;
   requireExpiry: boolean;
   maxLifetimeDays: number | null;
+  /** Tokens unused this many days are revoked by the sweep with reason `unused` (null = never). */
+  revokeUnusedAfterDays: number | null;
 }
 
-export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null };
+export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, revokeUnusedAfterDays: null };
 
 export function parsePolicy(json: string): OrgPolicy {
   return { ...DEFAULT_POLICY, ...(JSON.parse(json) as Partial<OrgPolicy>) };

@@ -20,6 +20,7 @@ const Policy = Type.Object({
   maxPersonalTokensPerUser: Nullable(Type.Integer()),
   requireExpiry: Type.Boolean(),
   maxLifetimeDays: Nullable(Type.Integer()),
+  revokeUnusedAfterDays: Nullable(Type.Integer()),
 });
 
 const OrgSchema = Type.Object({
@@ -37,6 +38,7 @@ const PolicyPatch = Type.Object(
     maxPersonalTokensPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000 }))),
     requireExpiry: Type.Optional(Type.Boolean()),
     maxLifetimeDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500 }))),
+    revokeUnusedAfterDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500 }))),
   },
   { additionalProperties: false },
 );

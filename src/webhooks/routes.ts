@@ -1,0 +1,103 @@
+// HTTP adapter for webhook endpoints and their deliveries.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../deps.js';
+import { ctxOf } from '../http/auth.js';
+import { IdParams, listOf, ListQuery, Nullable, StringEnum } from '../http/schemas.js';
+import { EVENT_PATTERN } from './outbox.js';
+import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook } from './service.js';
+
+const tags = ['Webhooks'];
+
+const Url = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://[^\\s]+$', description: 'http(s) URL the events are POSTed to' });
+const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: EVENT_PATTERN }), {
+  minItems: 1,
+  maxItems: 50,
+  description: 'Event types: an audit action (`token.revoked`), a family (`token.*`) or `*`; also `token.expiring` and `token.leaked`',
+});
+
+const WebhookSchema = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  status: StringEnum(['active', 'disabled']),
+  createdAt: Type.String(),
+  createdBy: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  failingSince: Nullable(Type.String()),
+  disabledAt: Nullable(Type.String()),
+  disabledReason: Nullable(Type.String()),
+});
+
+const CreatedWebhookSchema = Type.Intersect([
+  WebhookSchema,
+  Type.Object({ secret: Type.String({ description: 'The signing secret (Latchkey-Signature), shown only in this response' }) }),
+]);
+
+const DeliverySchema = Type.Object({
+  id: Type.String(),
+  eventId: Type.String(),
+  type: Type.String(),
+  status: StringEnum(['pending', 'delivered', 'failed', 'cancelled']),
+  attempts: Type.Integer(),
+  createdAt: Type.String(),
+  nextAttemptAt: Nullable(Type.String()),
+  lastAttemptAt: Nullable(Type.String()),
+  lastStatusCode: Nullable(Type.Integer()),
+  lastError: Nullable(Type.String()),
+  deliveredAt: Nullable(Type.String()),
+});
+
+const DeliveriesQuery = Type.Object(
+  { ...ListQuery.properties, status: Type.Optional(StringEnum(['pending', 'delivered', 'failed', 'cancelled'])) },
+  { additionalProperties: false },
+);
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/v1/webhooks', { schema: { tags, summary: "The org's webhook endpoints", querystring: ListQuery, response: { 200: listOf(WebhookSchema) } } }, (request) =>
+    listWebhooks(deps, ctxOf(request), request.query),
+  );
+
+  app.post(
+    '/v1/webhooks',
+    {
+      schema: {
+        tags,
+        summary: 'Register an endpoint; the signing secret is returned once',
+        body: Type.Object({ url: Url, events: Events }, { additionalProperties: false }),
+        response: { 201: CreatedWebhookSchema },
+      },
+    },
+    async (request, reply) => {
+      const created = await createWebhook(deps, ctxOf(request), request.body);
+      return reply.code(201).header('Cache-Control', 'no-store').send(created);
+    },
+  );
+
+  app.get('/v1/webhooks/:id', { schema: { tags, summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+    getWebhook(deps, ctxOf(request), request.params.id),
+  );
+
+  app.patch(
+    '/v1/webhooks/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change the url or events; status "active" re-enables an endpoint disabled after a day of failures',
+        params: IdParams,
+        body: Type.Object({ url: Type.Optional(Url), events: Type.Optional(Events), status: Type.Optional(StringEnum(['active', 'disabled'])) }, { additionalProperties: false }),
+        response: { 200: WebhookSchema },
+      },
+    },
+    (request) => updateWebhook(deps, ctxOf(request), request.params.id, request.body),
+  );
+
+  app.delete('/v1/webhooks/:id', { schema: { tags, summary: 'Delete an endpoint (queued deliveries are cancelled)', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+    deleteWebhook(deps, ctxOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/webhooks/:id/deliveries',
+    { schema: { tags, summary: "An endpoint's deliveries, newest first", params: IdParams, querystring: DeliveriesQuery, response: { 200: listOf(DeliverySchema) } } },
+    (request) => listDeliveries(deps, ctxOf(request), request.params.id, request.query),
+  );
+};
