@@ -51,6 +51,8 @@ export interface TestAppOptions {
   clock?: ManualClock;
   overrides?: LoadConfigOptions['overrides'];
   dataDir?: string;
+  /** The pepper (a restart on the same data directory must reuse it); random by default. */
+  pepper?: Buffer;
 }
 
 /** The database this test project runs on (vitest.config.ts sets it per project). */
@@ -86,7 +88,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
-  const pepper = randomBytes(32);
+  const pepper = options.pepper ?? randomBytes(32);
   const { app, deps } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: 'debug' });
   return {
     app,
