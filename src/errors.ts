@@ -36,6 +36,7 @@ export const errorCatalogue = {
   already_initialized: { status: 409, title: 'Already initialized' },
   webhook_limit_reached: { status: 409, title: 'Webhook limit reached' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   headers_too_large: { status: 431, title: 'Request header fields too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },

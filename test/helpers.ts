@@ -51,6 +51,8 @@ export interface TestAppOptions {
   clock?: ManualClock;
   overrides?: LoadConfigOptions['overrides'];
   dataDir?: string;
+  /** Log level (default debug; every line is kept in `log`). */
+  logLevel?: string;
   /** The pepper (a restart on the same data directory must reuse it); random by default. */
   pepper?: Buffer;
 }
@@ -89,7 +91,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
   const pepper = options.pepper ?? randomBytes(32);
-  const { app, deps } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: 'debug' });
+  const { app, deps } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: options.logLevel ?? 'debug' });
   return {
     app,
     deps,

@@ -30,7 +30,7 @@ import { WebhookDispatcher } from '../webhooks/delivery.js';
 import { TokenSweeper } from '../tokens/sweep.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
-import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -131,6 +131,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
