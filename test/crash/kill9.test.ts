@@ -32,6 +32,8 @@ afterAll(async () => {
 interface Acknowledged {
   minted: Map<string, string>;
   revoked: Set<string>;
+  /** Revocations sent but not answered (the server died): either outcome is right. */
+  unanswered: Set<string>;
 }
 
 /** Mints (and revokes some of what it minted) from IN_FLIGHT concurrent clients until told to stop; records what was acknowledged. */
@@ -44,7 +46,9 @@ async function load(target: ServerProcess, round: number, acknowledged: Acknowle
         if (i % 4 === 3 && acknowledged.minted.size > 0) {
           const ids = [...acknowledged.minted.keys()];
           const id = ids[i % ids.length]!;
+          acknowledged.unanswered.add(id);
           const res = await target.call('DELETE', `/v1/api-tokens/${id}`, ownerToken);
+          acknowledged.unanswered.delete(id);
           if (res.status === 200) acknowledged.revoked.add(id);
         } else {
           const res = await target.call('POST', '/v1/api-tokens', ownerToken, { name: `r${round} w${w} #${i}`, scopes: ['tokens:read'] });
@@ -100,7 +104,7 @@ async function halfWritten(handle: DatabaseHandle): Promise<string[]> {
 }
 
 it(`keeps every acknowledged write through ${ROUNDS} kill -9s under load`, { timeout: 600_000 }, async () => {
-  const acknowledged: Acknowledged = { minted: new Map(), revoked: new Set() };
+  const acknowledged: Acknowledged = { minted: new Map(), revoked: new Set(), unanswered: new Set() };
   for (let round = 1; round <= ROUNDS; round++) {
     server = await new ServerProcess(data).start();
     const before = acknowledged.minted.size;
@@ -135,8 +139,8 @@ it(`keeps every acknowledged write through ${ROUNDS} kill -9s under load`, { tim
     const wrong: string[] = [];
     for (const [id, token] of acknowledged.minted) {
       const res = await server.call('POST', '/v1/verify', ownerToken, { token });
-      const expected = acknowledged.revoked.has(id) ? 'REVOKED' : 'VALID';
-      if (res.status !== 200 || res.body.code !== expected) wrong.push(`${id}: ${res.status} ${String(res.body.code)}, expected ${expected}`);
+      const expected = acknowledged.revoked.has(id) ? ['REVOKED'] : acknowledged.unanswered.has(id) ? ['VALID', 'REVOKED'] : ['VALID'];
+      if (res.status !== 200 || !expected.includes(res.body.code as string)) wrong.push(`${id}: ${res.status} ${String(res.body.code)}, expected ${expected.join(' or ')}`);
     }
     expect(wrong).toEqual([]);
     await server.stop();
