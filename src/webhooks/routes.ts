@@ -53,7 +53,7 @@ const DeliveriesQuery = Type.Object(
 );
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/webhooks', { schema: { tags, summary: "The org's webhook endpoints", querystring: ListQuery, response: { 200: listOf(WebhookSchema) } } }, (request) =>
+  app.get('/v1/webhooks', { schema: { tags, operationId: 'listWebhooks', summary: "The org's webhook endpoints", querystring: ListQuery, response: { 200: listOf(WebhookSchema) } } }, (request) =>
     listWebhooks(deps, ctxOf(request), request.query),
   );
 
@@ -62,7 +62,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     {
       schema: {
         tags,
-        summary: 'Register an endpoint; the signing secret is returned once',
+        operationId: 'createWebhook', summary: 'Register an endpoint; the signing secret is returned once',
         body: Type.Object({ url: Url, events: Events }, { additionalProperties: false }),
         response: { 201: CreatedWebhookSchema },
       },
@@ -73,7 +73,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     },
   );
 
-  app.get('/v1/webhooks/:id', { schema: { tags, summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+  app.get('/v1/webhooks/:id', { schema: { tags, operationId: 'getWebhook', summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
     getWebhook(deps, ctxOf(request), request.params.id),
   );
 
@@ -82,7 +82,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     {
       schema: {
         tags,
-        summary: 'Change the url or events; status "active" re-enables an endpoint disabled after a day of failures',
+        operationId: 'updateWebhook', summary: 'Change the url or events; status "active" re-enables an endpoint disabled after a day of failures',
         params: IdParams,
         body: Type.Object({ url: Type.Optional(Url), events: Type.Optional(Events), status: Type.Optional(StringEnum(['active', 'disabled'])) }, { additionalProperties: false }),
         response: { 200: WebhookSchema },
@@ -91,13 +91,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     (request) => updateWebhook(deps, ctxOf(request), request.params.id, request.body),
   );
 
-  app.delete('/v1/webhooks/:id', { schema: { tags, summary: 'Delete an endpoint (queued deliveries are cancelled)', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+  app.delete('/v1/webhooks/:id', { schema: { tags, operationId: 'deleteWebhook', summary: 'Delete an endpoint (queued deliveries are cancelled)', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
     deleteWebhook(deps, ctxOf(request), request.params.id),
   );
 
   app.get(
     '/v1/webhooks/:id/deliveries',
-    { schema: { tags, summary: "An endpoint's deliveries, newest first", params: IdParams, querystring: DeliveriesQuery, response: { 200: listOf(DeliverySchema) } } },
+    { schema: { tags, operationId: 'listWebhookDeliveries', summary: "An endpoint's deliveries, newest first", params: IdParams, querystring: DeliveriesQuery, response: { 200: listOf(DeliverySchema) } } },
     (request) => listDeliveries(deps, ctxOf(request), request.params.id, request.query),
   );
 };
