@@ -184,7 +184,7 @@ function describeRequest(method: string, url: string, headers: Record<string, st
   return `${method} ${url.slice(0, 300)} [${headers['content-type'] ?? 'no content-type'}; ${Object.keys(headers).join(',')}] ${body}`;
 }
 
-it(`answers ${RUNS} fuzzed requests across every route without a 5xx, and refusals change nothing`, { timeout: 600_000 }, async () => {
+it(`answers ${RUNS} fuzzed requests across every route without a 5xx, and refusals change nothing`, { timeout: 900_000 }, async () => {
   console.log(`fuzz: seed ${SEED}, ${RUNS} requests, ${operations.length} operations, ${testDialect} (replay with LATCHKEY_FUZZ_SEED=${SEED})`);
   // The cost of the cheapest request on this machine right now, to read the run's time against.
   const calibration = performance.now();
