@@ -107,24 +107,26 @@ async function revokeUnused(deps: Deps): Promise<number> {
       const now = deps.clock.now();
       const nowIso = now.toISOString();
       const cutoff = new Date(now.getTime() - days * DAY_MS).toISOString();
+      const stale = await deps.db
+        .selectFrom('tokens')
+        .select(['id', 'name', 'prefix', 'kind', 'last_used_at'])
+        .where('org_id', '=', org.id)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
+        .where((eb) => eb(eb.fn.coalesce('last_used_at', 'created_at'), '<', cutoff))
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
+      // Only an org with something to revoke pays for a change (and its caches' flush).
+      if (stale.length === 0) break;
       const count = await change(deps, org.id, async (trx) => {
-        const stale = await trx
-          .selectFrom('tokens')
-          .select(['id', 'name', 'prefix', 'kind', 'last_used_at', 'created_at'])
-          .where('org_id', '=', org.id)
-          .where('revoked_at', 'is', null)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
-          .where((eb) => eb(eb.fn.coalesce('last_used_at', 'created_at'), '<', cutoff))
-          .orderBy('id')
-          .limit(BATCH)
-          .execute();
-        if (stale.length === 0) return 0;
-        // Another node sweeping at the same moment may have revoked some first: only ours are recorded.
+        // Re-checked in the write: a use or a revocation (another node sweeping) may have landed since.
         const done = await trx
           .updateTable('tokens')
           .set({ revoked_at: nowIso })
           .where('id', 'in', stale.map((t) => t.id))
           .where('revoked_at', 'is', null)
+          .where((eb) => eb(eb.fn.coalesce('last_used_at', 'created_at'), '<', cutoff))
           .returning('id')
           .execute();
         const ids = new Set(done.map((r) => r.id));
@@ -149,7 +151,7 @@ async function revokeUnused(deps: Deps): Promise<number> {
         return ids.size;
       });
       revoked += count;
-      if (count < BATCH) break;
+      if (stale.length < BATCH || count === 0) break;
     }
   }
   return revoked;

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
 
 /** Events a refused request is meant to record (SPEC §6: failed logins), and their webhook deliveries. */
-export const RECORDED_REFUSALS = new Set(['auth.login_failed', 'auth.login_throttled', 'auth.throttled']);
+export const RECORDED_REFUSALS = new Set(['auth.login_failed', 'auth.login_throttled']);
 
 export interface Snapshot {
   tables: Map<string, Set<string>>;

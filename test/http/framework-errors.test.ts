@@ -1,6 +1,6 @@
 // Requests Fastify turns away before routing still get problem+json with a code
 // and the request id (found by the route fuzzer: they used to answer plain JSON).
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { createTestApp, createTestOrg, expectProblem, request, type TestApp, type TestOrg } from '../helpers.js';
 
 let t: TestApp;

@@ -67,3 +67,20 @@ it('sends each expiry warning once when both nodes sweep at the same moment', as
   expect(events).toHaveLength(tokens);
   expect(new Set(events.map((e) => e.target_id)).size).toBe(tokens);
 });
+
+it('revokes each unused token once when both nodes sweep at the same moment', async () => {
+  const other = await createTestOrg(a);
+  const idle: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const res = await request(a, { method: 'POST', url: '/v1/api-tokens', token: other.token, payload: { name: `idle ${i}` } });
+    idle.push(res.json().id as string);
+  }
+  expect((await request(b, { method: 'PATCH', url: '/v1/org', token: other.token, payload: { policy: { revokeUnusedAfterDays: 10 } } })).statusCode).toBe(200);
+  clock.advance(11 * DAY_MS);
+  const [x, y] = await Promise.all([sweepTokens(a.deps), sweepTokens(b.deps)]);
+  // The owner's own token was unused too.
+  expect(x.revoked + y.revoked).toBe(idle.length + 1);
+  const events = await a.deps.db.selectFrom('audit_events').select(['target_id']).where('org_id', '=', other.orgId).where('action', '=', 'token.revoked').execute();
+  expect(events).toHaveLength(idle.length + 1);
+  expect(new Set(events.map((e) => e.target_id)).size).toBe(idle.length + 1);
+});
