@@ -1,10 +1,11 @@
-// The `latchkey` command line.
+// The `latchkey` command line. Server-side modules (Fastify, the database
+// drivers) are imported by the commands that need them, so a client command
+// starts without loading the server.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
-import { initCommand } from './init.js';
-import { serveCommand, startCommand } from './serve.js';
-import { openRuntime } from './runtime.js';
-import { verifyChains } from '../audit/service.js';
+import type { InitOptions } from './init.js';
+import type { ServeOptions } from './serve.js';
+import { registerClientCommands } from './client.js';
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('latchkey').description('Self-hostable access-token service').exitOverride();
@@ -17,7 +18,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--password-stdin', "read the owner's password from standard input")
     .option('--data-dir <dir>', 'data directory (default $LATCHKEY_DATA_DIR or ./.latchkey)')
     .option('--json', 'print { org: { id }, user: { id }, token } as JSON')
-    .action(async (opts) => setCode(await initCommand(opts)));
+    .action(async (opts: InitOptions) => setCode(await (await import('./init.js')).initCommand(opts)));
 
   cli
     .command('serve')
@@ -25,7 +26,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--data-dir <dir>', 'data directory (default $LATCHKEY_DATA_DIR or ./.latchkey)')
     .option('--port <n>', 'port (default $PORT or 8080)')
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
-    .action(async (opts) => setCode(await serveCommand(opts)));
+    .action(async (opts: ServeOptions) => setCode(await (await import('./serve.js')).serveCommand(opts)));
 
   cli
     .command('start')
@@ -33,7 +34,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--data-dir <dir>', 'data directory')
     .option('--port <n>', 'port (default $PORT or 8080)')
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
-    .action(async (opts) => setCode(await startCommand(opts)));
+    .action(async (opts: ServeOptions) => setCode(await (await import('./serve.js')).startCommand(opts)));
 
   cli
     .command('migrate')
@@ -41,6 +42,7 @@ function program(setCode: (code: number) => void): Command {
     .option('--data-dir <dir>', 'data directory')
     .option('--json', 'print the applied migrations as JSON')
     .action(async (opts: { dataDir?: string; json?: boolean }) => {
+      const { openRuntime } = await import('./runtime.js');
       const runtime = await openRuntime(opts, { createPepper: true });
       const applied = await runtime.deps.db.selectFrom('kysely_migration' as never).selectAll().execute();
       await runtime.close();
@@ -57,6 +59,8 @@ function program(setCode: (code: number) => void): Command {
     .option('--org <id>', 'only this org')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dataDir?: string; org?: string; json?: boolean }) => {
+      const { openRuntime } = await import('./runtime.js');
+      const { verifyChains } = await import('../audit/service.js');
       const runtime = await openRuntime(opts, { createPepper: false });
       try {
         const result = await verifyChains(runtime.deps.db, runtime.deps.hasher, opts.org);
@@ -75,6 +79,7 @@ function program(setCode: (code: number) => void): Command {
       }
     });
 
+  registerClientCommands(cli, setCode);
   return cli;
 }
 

@@ -28,8 +28,11 @@ import { teamRoutes } from '../teams/routes.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { WebhookDispatcher } from '../webhooks/delivery.js';
 import { TokenSweeper } from '../tokens/sweep.js';
+import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
+import { documentRoute, openapiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
@@ -53,6 +56,8 @@ export interface BuiltApp {
   changeListener: ChangeListener | null;
   /** Delivers the webhook outbox (also deps.webhooks). */
   webhooks: WebhookDispatcher;
+  /** The verifiers' event streams (GET /v1/verify/events). */
+  verifyEvents: VerifyEventHub;
 }
 
 /** Header, cookie and body fields that hold secrets; pino replaces them in every log line. */
@@ -101,15 +106,25 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // other nodes' (PostgreSQL) through the listener.
   const tokenCache = new TokenCache(deps, config.tokenCache);
   deps.tokenCache = tokenCache;
-  deps.changed = async (orgId) => tokenCache.invalidateOrg(orgId);
+  // So are the SDK verifiers holding GET /v1/verify/events, after the node's own cache.
+  const verifyEvents = new VerifyEventHub(config.verifyEvents);
+  const onChange = (orgId: string, tokenIds?: readonly string[]) => {
+    tokenCache.invalidateOrg(orgId);
+    verifyEvents.publish(orgId, tokenIds);
+  };
+  deps.changed = async (orgId, tokenIds) => onChange(orgId, tokenIds);
   let listener: ChangeListener | null = null;
   if (handle.dialect === 'postgres') {
     const origin = newId('node');
-    deps.publishChange = (trx, orgId) => publishChange(trx, orgId, origin);
+    deps.publishChange = (trx, orgId, tokenIds) => publishChange(trx, orgId, origin, tokenIds);
     tokenCache.setListening(false);
+    verifyEvents.setListening(false);
     listener = new ChangeListener(handle.url ?? config.databaseUrl, origin, {
-      onChange: (orgId) => tokenCache.invalidateOrg(orgId),
-      onListening: (listening) => tokenCache.setListening(listening),
+      onChange,
+      onListening: (listening) => {
+        tokenCache.setListening(listening);
+        verifyEvents.setListening(listening);
+      },
       onError: (error) => logger.warn({ err: error }, 'change listener lost its connection; verification cache off until it is back'),
     });
     await listener.start();
@@ -144,33 +159,17 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.addSchema(Problem);
 
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Latchkey', version: '1', description: 'Access tokens: personal and service tokens, verification, audit.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
-    },
-  });
-
-  // Every route documents its problem+json errors.
-  app.addHook('onRoute', (route) => {
-    if (route.schema && !route.schema.hide) {
-      route.schema.response = { ...(route.schema.response as object), '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
-    }
-  });
+  await app.register(swagger, openapiOptions());
+  // Every route documents its problem+json errors, the credentials it takes and the scope it needs.
+  app.addHook('onRoute', documentRoute);
   const authenticate = authHook(deps);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     if (!request.is404) await authenticate(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  // Event streams never finish on their own; ended first so closing does not wait for them.
+  app.addHook('preClose', async () => verifyEvents.close());
   app.addHook('onClose', async () => {
     await webhooks.stop();
     await sweeper.stop();
@@ -190,10 +189,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
   await app.register(webhookRoutes, { deps });
+  await app.register(verifyEventRoutes, { deps, hub: verifyEvents });
+  await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
   webhooks.start();
   sweeper.start();
-  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, webhooks };
+  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, webhooks, verifyEvents };
 }

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { IdParams, listOf, ListQuery, Nullable, StringEnum } from '../http/schemas.js';
 import { EVENT_PATTERN } from './outbox.js';
+import { REQUIRED_SCOPE } from '../http/openapi.js';
 import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook } from './service.js';
 
 const tags = ['Webhooks'];
@@ -48,12 +49,12 @@ const DeliverySchema = Type.Object({
 });
 
 const DeliveriesQuery = Type.Object(
-  { ...ListQuery.properties, status: Type.Optional(StringEnum(['pending', 'delivered', 'failed', 'cancelled'])) },
+  { ...ListQuery.properties, status: Type.Optional(StringEnum(['pending', 'delivered', 'failed', 'cancelled'], { description: 'Only deliveries in this state' })) },
   { additionalProperties: false },
 );
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/webhooks', { schema: { tags, operationId: 'listWebhooks', summary: "The org's webhook endpoints", querystring: ListQuery, response: { 200: listOf(WebhookSchema) } } }, (request) =>
+  app.get('/v1/webhooks', { schema: { tags, operationId: 'listWebhooks', summary: 'List webhook endpoints', description: "The org's webhook endpoints, newest first (never their secrets). Needs `webhooks:read`.", [REQUIRED_SCOPE]: 'webhooks:read', querystring: ListQuery, response: { 200: listOf(WebhookSchema) } } }, (request) =>
     listWebhooks(deps, ctxOf(request), request.query),
   );
 
@@ -62,8 +63,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     {
       schema: {
         tags,
-        operationId: 'createWebhook', summary: 'Register an endpoint; the signing secret is returned once',
-        body: Type.Object({ url: Url, events: Events }, { additionalProperties: false }),
+        operationId: 'createWebhook', summary: 'Register a webhook endpoint', description: 'Events matching `events` (an action, a family such as `token.*`, or `*`) are POSTed to `url`, signed; the signing secret is in this response only. Loopback and private destinations are refused unless allowed in the config. Needs `webhooks:manage`.', [REQUIRED_SCOPE]: 'webhooks:manage',
+        body: Type.Object({ url: Url, events: Events }, { additionalProperties: false, examples: [{ url: 'https://hooks.example.com/latchkey', events: ['token.*', 'member.removed'] }] }),
         response: { 201: CreatedWebhookSchema },
       },
     },
@@ -73,7 +74,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     },
   );
 
-  app.get('/v1/webhooks/:id', { schema: { tags, operationId: 'getWebhook', summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+  app.get('/v1/webhooks/:id', { schema: { tags, operationId: 'getWebhook', summary: 'Get a webhook endpoint', description: 'One endpoint, with its status and, if disabled, why. Needs `webhooks:read`.', [REQUIRED_SCOPE]: 'webhooks:read', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
     getWebhook(deps, ctxOf(request), request.params.id),
   );
 
@@ -82,22 +83,22 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     {
       schema: {
         tags,
-        operationId: 'updateWebhook', summary: 'Change the url or events; status "active" re-enables an endpoint disabled after a day of failures',
+        operationId: 'updateWebhook', summary: 'Change a webhook endpoint', description: 'Changes the url or events; `status: "active"` re-enables an endpoint disabled after a day of failures. Needs `webhooks:manage`.', [REQUIRED_SCOPE]: 'webhooks:manage',
         params: IdParams,
-        body: Type.Object({ url: Type.Optional(Url), events: Type.Optional(Events), status: Type.Optional(StringEnum(['active', 'disabled'])) }, { additionalProperties: false }),
+        body: Type.Object({ url: Type.Optional(Url), events: Type.Optional(Events), status: Type.Optional(StringEnum(['active', 'disabled'])) }, { additionalProperties: false, examples: [{ status: 'active' }] }),
         response: { 200: WebhookSchema },
       },
     },
     (request) => updateWebhook(deps, ctxOf(request), request.params.id, request.body),
   );
 
-  app.delete('/v1/webhooks/:id', { schema: { tags, operationId: 'deleteWebhook', summary: 'Delete an endpoint (queued deliveries are cancelled)', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
+  app.delete('/v1/webhooks/:id', { schema: { tags, operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint', description: 'Deletes the endpoint; deliveries still queued for it are cancelled. Needs `webhooks:manage`.', [REQUIRED_SCOPE]: 'webhooks:manage', params: IdParams, response: { 200: WebhookSchema } } }, (request) =>
     deleteWebhook(deps, ctxOf(request), request.params.id),
   );
 
   app.get(
     '/v1/webhooks/:id/deliveries',
-    { schema: { tags, operationId: 'listWebhookDeliveries', summary: "An endpoint's deliveries, newest first", params: IdParams, querystring: DeliveriesQuery, response: { 200: listOf(DeliverySchema) } } },
+    { schema: { tags, operationId: 'listWebhookDeliveries', summary: 'List deliveries', description: "An endpoint's deliveries, newest first: state, attempts, last HTTP status or error, next attempt. Needs `webhooks:read`.", [REQUIRED_SCOPE]: 'webhooks:read', params: IdParams, querystring: DeliveriesQuery, response: { 200: listOf(DeliverySchema) } } },
     (request) => listDeliveries(deps, ctxOf(request), request.params.id, request.query),
   );
 };
