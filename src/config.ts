@@ -27,6 +27,29 @@ export interface TokenCacheOptions {
 
 export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
 
+/** Webhook delivery (webhooks/delivery.ts). */
+export interface WebhookOptions {
+  /** Deliver to loopback, private and link-local addresses (refused by default: SSRF). */
+  allowPrivateNetworks: boolean;
+  /** How long one attempt may take, connection to last byte. */
+  timeoutMs: number;
+  /** The first retry's delay; each further failure doubles it, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** An endpoint failing this long without a success is disabled (and that is recorded). */
+  disableAfterMs: number;
+  /** How often a node looks for due deliveries; 0 = never on its own (tests drive it). */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_WEBHOOKS: WebhookOptions = {
+  allowPrivateNetworks: false,
+  timeoutMs: 10_000,
+  retryBaseMs: 30_000,
+  retryMaxMs: 3_600_000,
+  disableAfterMs: 86_400_000,
+  pollIntervalMs: 1_000,
+};
 /** The verifiers' push channel, GET /v1/verify/events (tokens/verify-events.ts). */
 export interface VerifyEventsOptions {
   /** How often an idle stream gets a heartbeat, so both ends notice a dead connection. */
@@ -79,6 +102,9 @@ export interface Config {
   secretScanning: { publicKeys: ScannerKey[] };
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | null;
+  webhooks: WebhookOptions;
+  /** Seconds between expiry-warning / unused-token sweeps (LATCHKEY_SWEEP_INTERVAL); 0 = no sweeps. */
+  sweepIntervalSeconds: number;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
 }
@@ -99,6 +125,8 @@ interface FileConfig {
   sessionTtlSeconds?: number;
   lastUseFlushMs?: number;
   tokenCache?: Partial<TokenCacheOptions>;
+  webhooks?: Partial<WebhookOptions>;
+  sweepIntervalSeconds?: number;
   verifyEvents?: Partial<VerifyEventsOptions>;
   trustProxy?: string[];
   throttles?: Partial<ThrottleOptions>;
@@ -162,6 +190,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const roles = resolveRoles(file.roles ?? DEFAULT_ROLES, catalogue, apiScopeSet);
   if (!roles.some((r) => r.name === 'owner')) throw new ConfigError('roles must include owner');
 
+  const webhooks: WebhookOptions = { ...DEFAULT_WEBHOOKS, ...file.webhooks };
+  if (env.LATCHKEY_WEBHOOKS_ALLOW_PRIVATE === '1' || env.LATCHKEY_WEBHOOKS_ALLOW_PRIVATE === 'true') webhooks.allowPrivateNetworks = true;
+  const sweepIntervalSeconds = file.sweepIntervalSeconds ?? (env.LATCHKEY_SWEEP_INTERVAL !== undefined ? Number(env.LATCHKEY_SWEEP_INTERVAL) : 3600);
+  if (!Number.isFinite(sweepIntervalSeconds) || sweepIntervalSeconds < 0) throw new ConfigError('LATCHKEY_SWEEP_INTERVAL must be a number of seconds (0 turns the sweep off)');
+
   const plans = file.plans ?? DEFAULT_PLANS;
   const defaultPlan = file.defaultPlan ?? (file.plans ? (plans[0]?.name ?? 'free') : 'pro');
 
@@ -186,6 +219,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throttles: throttleOptions(file.throttles ?? {}),
     secretScanning: { publicKeys: scannerKeys(file.secretScanning?.publicKeys ?? []) },
     metricsToken: options.overrides?.metricsToken ?? (env.LATCHKEY_METRICS_TOKEN || null),
+    webhooks,
+    sweepIntervalSeconds,
     configFile,
   };
 }

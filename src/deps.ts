@@ -11,6 +11,7 @@ import type { LastUseRecorder } from './tokens/last-use.js';
 import type { TokenLimiter } from './tokens/limits.js';
 import type { Throttles } from './throttling/throttles.js';
 import type { Metrics } from './http/metrics.js';
+import type { WebhookDispatcher } from './webhooks/delivery.js';
 
 export interface Deps {
   db: Kysely<Database>;
@@ -33,6 +34,8 @@ export interface Deps {
   throttles?: Throttles;
   /** Prometheus metrics of this app; other modules register gauges on it (absent in the CLI). */
   metrics?: Metrics;
+  /** Delivers the webhook outbox (webhooks/delivery.ts); absent in the CLI. */
+  webhooks?: WebhookDispatcher;
 }
 
 export interface OrgRef {

@@ -54,6 +54,10 @@ export interface TestAppOptions {
   clock?: ManualClock;
   overrides?: LoadConfigOptions['overrides'];
   dataDir?: string;
+  /** Log level (default debug; every line is kept in `log`). */
+  logLevel?: string;
+  /** The pepper (a restart on the same data directory must reuse it); random by default. */
+  pepper?: Buffer;
 }
 
 /** The database this test project runs on (vitest.config.ts sets it per project). */
@@ -84,12 +88,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cwd: dataDir,
     dataDir,
     ...(postgres ? { databaseUrl: postgres.url } : {}),
-    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, ...options.overrides },
+    // Background work (webhook delivery, the token sweep) runs when a test says so.
+    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, sweepIntervalSeconds: 0, ...options.overrides, webhooks: { pollIntervalMs: 0, ...options.overrides?.webhooks } },
   });
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
-  const pepper = randomBytes(32);
-  const { app, deps, verifyEvents } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: 'debug' });
+  const pepper = options.pepper ?? randomBytes(32);
+  const { app, deps, verifyEvents } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: options.logLevel ?? 'debug' });
   return {
     app,
     deps,

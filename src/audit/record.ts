@@ -7,6 +7,7 @@ import type { AuditEventsTable, Database } from '../db/schema.js';
 import { newId } from '../random.js';
 import { eventHash } from './chain.js';
 import type { SecretHasher } from '../tokens/hashing.js';
+import { enqueueDeliveries } from '../webhooks/outbox.js';
 
 export interface AuditActor {
   type: 'user' | 'token' | 'system';
@@ -56,7 +57,8 @@ export interface AuditEntry {
 /**
  * Appends events to one org's chain in order: one org-row update claims the
  * sequence numbers (and, on PostgreSQL, locks the chain until commit), one
- * insert writes them all, one update moves the head.
+ * insert writes them all, one update moves the head; then the org's matching
+ * webhooks get a delivery each (webhooks/outbox.ts).
  */
 export async function recordEvents(trx: Transaction<Database>, hasher: SecretHasher, at: Date, orgId: string, entries: AuditEntry[]): Promise<AuditEventsTable[]> {
   if (entries.length === 0) return [];
@@ -94,5 +96,7 @@ export async function recordEvents(trx: Transaction<Database>, hasher: SecretHas
   });
   await trx.insertInto('audit_events').values(events).execute();
   await trx.updateTable('orgs').set({ audit_head: prev }).where('id', '=', orgId).execute();
+  // Webhooks hear of every event, queued in this same transaction.
+  await enqueueDeliveries(trx, orgId, events);
   return events;
 }

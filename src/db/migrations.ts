@@ -224,6 +224,67 @@ const migrations = (text: ColumnType): Record<string, Migration> => ({
       await db.schema.createIndex('tokens_parent').on('tokens').columns(['parent_token_id']).execute();
     },
   },
+  '0030_webhooks': {
+    async up(db: Kysely<unknown>) {
+      // Endpoints an org registered; the signing secret is stored encrypted under a
+      // key derived from the pepper (it must be usable to sign, so it cannot be hashed).
+      await db.schema
+        .createTable('webhooks')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('org_id', text, (c) => c.notNull().references('orgs.id'))
+        .addColumn('url', text, (c) => c.notNull())
+        .addColumn('events', text, (c) => c.notNull())
+        .addColumn('secret', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('created_by_type', text, (c) => c.notNull())
+        .addColumn('created_by_id', text)
+        .addColumn('failing_since', text)
+        .addColumn('disabled_at', text)
+        .addColumn('disabled_reason', text)
+        .addColumn('deleted_at', text)
+        .execute();
+      await db.schema.createIndex('webhooks_org').on('webhooks').columns(['org_id', 'id']).execute();
+
+      // The outbox: one row per (event, endpoint), written in the transaction that
+      // recorded the event, claimed by one node at a time (claimed_until is a lease).
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('webhook_id', text, (c) => c.notNull().references('webhooks.id'))
+        .addColumn('org_id', text, (c) => c.notNull())
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('event_type', text, (c) => c.notNull())
+        .addColumn('payload', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('next_attempt_at', text, (c) => c.notNull())
+        .addColumn('claimed_until', text)
+        .addColumn('claimed_by', text)
+        .addColumn('last_attempt_at', text)
+        .addColumn('last_status_code', 'integer')
+        .addColumn('last_error', text)
+        .addColumn('delivered_at', text)
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_webhook').on('webhook_deliveries').columns(['webhook_id', 'id']).execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').columns(['webhook_id', 'event_id']).unique().execute();
+    },
+  },
+  '0031_token_expiry_warnings': {
+    async up(db: Kysely<unknown>) {
+      // One row per token and threshold (60/30/7 days) already warned about: the
+      // primary key makes the warning once-only across restarts and nodes.
+      await db.schema
+        .createTable('token_expiry_warnings')
+        .addColumn('token_id', text, (c) => c.notNull().references('tokens.id'))
+        .addColumn('threshold_days', 'integer', (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('token_expiry_warnings_pk', ['token_id', 'threshold_days'])
+        .execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

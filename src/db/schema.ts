@@ -157,6 +157,53 @@ export interface ServiceAccountsTable {
   deleted_at: string | null;
 }
 
+/** A registered webhook endpoint (webhooks/). `secret` is the signing secret, encrypted under the pepper. */
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  /** JSON string[] of event patterns: `token.revoked`, `token.*`, `*`. */
+  events: string;
+  secret: string;
+  status: 'active' | 'disabled';
+  created_at: string;
+  created_by_type: string;
+  created_by_id: string | null;
+  /** When the current run of failed attempts began (null while it succeeds). */
+  failing_since: string | null;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  deleted_at: string | null;
+}
+
+/** The webhook outbox: one row per event per endpoint. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  org_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact body sent on every attempt. */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  created_at: string;
+  next_attempt_at: string;
+  /** A node's lease on the delivery while it attempts it. */
+  claimed_until: string | null;
+  claimed_by: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+}
+
+export interface TokenExpiryWarningsTable {
+  token_id: string;
+  threshold_days: number;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -170,4 +217,7 @@ export interface Database {
   team_members: TeamMembersTable;
   token_attachments: TokenAttachmentsTable;
   service_accounts: ServiceAccountsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  token_expiry_warnings: TokenExpiryWarningsTable;
 }

@@ -25,6 +25,9 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { webhookRoutes } from '../webhooks/routes.js';
+import { WebhookDispatcher } from '../webhooks/delivery.js';
+import { TokenSweeper } from '../tokens/sweep.js';
 import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
 import { authHook } from './auth.js';
 import { metaRoutes } from './meta-routes.js';
@@ -34,7 +37,7 @@ import { docsRoutes } from './docs.js';
 import { TokenLimiter } from '../tokens/limits.js';
 import { Throttles } from '../throttling/throttles.js';
 import { leakRoutes } from '../leaks/routes.js';
-import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -55,6 +58,8 @@ export interface BuiltApp {
   deps: Deps;
   /** On PostgreSQL, the connection that hears other nodes' changes. */
   changeListener: ChangeListener | null;
+  /** Delivers the webhook outbox (also deps.webhooks). */
+  webhooks: WebhookDispatcher;
   /** The verifiers' event streams (GET /v1/verify/events). */
   verifyEvents: VerifyEventHub;
 }
@@ -132,6 +137,10 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   deps.metrics = metrics;
   deps.limiter = new TokenLimiter();
   deps.throttles = new Throttles(config.throttles);
+  const webhooks = new WebhookDispatcher(deps, handle.dialect, (error) => logger.error({ err: error }, 'webhook delivery failed'));
+  deps.webhooks = webhooks;
+  const sweeper = new TokenSweeper(deps, (error) => logger.error({ err: error }, 'token sweep failed'));
+  metrics.registerGauge('latchkey_webhook_queue_depth', 'Webhook deliveries waiting to be delivered', () => webhooks.pending());
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -145,6 +154,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -173,6 +183,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // Event streams never finish on their own; ended first so closing does not wait for them.
   app.addHook('preClose', async () => verifyEvents.close());
   app.addHook('onClose', async () => {
+    await webhooks.stop();
+    await sweeper.stop();
     await listener?.stop();
     await lastUse.stop();
     metrics.stop();
@@ -189,11 +201,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
   await app.register(verifyEventRoutes, { deps, hub: verifyEvents });
   await app.register(leakRoutes, { deps });
   await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
-  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, verifyEvents };
+  webhooks.start();
+  sweeper.start();
+  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, webhooks, verifyEvents };
 }

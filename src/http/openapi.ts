@@ -33,6 +33,7 @@ export const TAGS = [
     name: 'Leak response',
     description: 'No credential: anyone may report leaked tokens (the real ones are revoked), and secret scanners post what they found, signed with a configured key.',
   },
+  { name: 'Webhooks', description: 'Endpoints the org’s events are POSTed to, signed with `Latchkey-Signature`, retried from a durable outbox.' },
 ];
 
 export function openapiOptions(): SwaggerOptions {

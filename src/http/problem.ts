@@ -102,6 +102,19 @@ export function redactTokens(text: string): string {
   return text.replace(/([a-z][a-z0-9]{0,15}_(?:pat|sat|inv)_[0-9A-Za-z]{4})[0-9A-Za-z]+/g, '$1…');
 }
 
+/**
+ * Errors Fastify raises before routing (a path parameter longer than it routes,
+ * a malformed percent-escape), which skip the hooks: problem+json like the rest.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('X-Request-Id', String(request.id));
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('uri_too_long', 'A path segment is longer than any id this API uses')
+      : new AppError('bad_request', 'The request URL is not valid (malformed percent-encoding)');
+  return sendProblem(reply, appError);
+}
+
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, new AppError('route_not_found', `No route ${request.method} ${redactTokens(request.url.split('?')[0] ?? '')}`));
 }

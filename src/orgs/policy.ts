@@ -8,9 +8,11 @@ export interface OrgPolicy {
   maxLifetimeDays: number | null;
   /** New personal tokens wait for an admin's approval before they may act (GitHub's fine-grained token policy). */
   requireApproval: boolean;
+  /** Tokens unused this many days are revoked by the sweep with reason `unused` (null = never). */
+  revokeUnusedAfterDays: number | null;
 }
 
-export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false };
+export const DEFAULT_POLICY: OrgPolicy = { maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false, revokeUnusedAfterDays: null };
 
 export function parsePolicy(json: string): OrgPolicy {
   return { ...DEFAULT_POLICY, ...(JSON.parse(json) as Partial<OrgPolicy>) };

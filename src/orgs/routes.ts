@@ -22,6 +22,7 @@ const Policy = Type.Object({
   requireExpiry: Type.Boolean(),
   maxLifetimeDays: Nullable(Type.Integer()),
   requireApproval: Type.Boolean(),
+  revokeUnusedAfterDays: Nullable(Type.Integer()),
 });
 
 const OrgSchema = Type.Object({
@@ -40,6 +41,7 @@ const PolicyPatch = Type.Object(
     requireExpiry: Type.Optional(Type.Boolean({ description: 'Every new token must expire' })),
     maxLifetimeDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'The longest lifetime a new token may have; null = no cap' }))),
     requireApproval: Type.Optional(Type.Boolean({ description: 'New personal tokens wait for an owner or admin to approve them (POST /v1/tokens/{id}/approve)' })),
+    revokeUnusedAfterDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Tokens unused this many days are revoked (reason unused) by the sweep; null = never' }))),
   },
   { additionalProperties: false, description: 'Token policy; fields left out stay as they are' },
 );

@@ -38,6 +38,8 @@ export const MANAGEMENT_SCOPES: ScopeDefinition[] = [
   { scope: 'service_accounts:manage', category: 'Service accounts', description: 'Create, change and delete service accounts and their tokens' },
   { scope: 'audit:read', category: 'Audit', description: 'Read and export the audit log' },
   { scope: 'tokens:verify', category: 'Tokens', description: 'Call the verification API' },
+  { scope: 'webhooks:read', category: 'Webhooks', description: 'List webhook endpoints and their deliveries' },
+  { scope: 'webhooks:manage', category: 'Webhooks', description: 'Register and delete webhook endpoints' },
 ];
 
 export interface RoleSpec {

@@ -8,7 +8,7 @@ import { createTestApp, createTestOrg, addMember, login, OWNER_PASSWORD, request
 let t: TestApp;
 let a: TestOrg;
 let b: TestOrg;
-type Ids = { token: string; user: string; sa: string; saToken: string; team: string; teamToken: string };
+type Ids = { token: string; user: string; sa: string; saToken: string; team: string; teamToken: string; webhook: string };
 let idsA: Ids;
 let idsB: Ids;
 let credentials: Record<string, { token?: string; session?: Session }>;
@@ -25,7 +25,8 @@ async function populate(org: TestOrg): Promise<Ids> {
   const team = await ok(await request(t, { method: 'POST', url: '/v1/teams', token: org.token, payload: { name: 'platform' } }));
   await ok(await request(t, { method: 'POST', url: `/v1/teams/${team.id}/members`, token: org.token, payload: { userId: member.userId, scopes: ['issues:read'] } }));
   const teamToken = await ok(await request(t, { method: 'POST', url: `/v1/teams/${team.id}/tokens`, token: org.token, payload: { name: 'fleet', scopes: ['issues:read'] } }));
-  return { token: member.tokenId, user: member.userId, sa: sa.id!, saToken: saToken.id!, team: team.id!, teamToken: teamToken.id! };
+  const webhook = await ok(await request(t, { method: 'POST', url: '/v1/webhooks', token: org.token, payload: { url: 'https://93.184.216.34/hook', events: ['*'] } }));
+  return { token: member.tokenId, user: member.userId, sa: sa.id!, saToken: saToken.id!, team: team.id!, teamToken: teamToken.id!, webhook: webhook.id! };
 }
 
 beforeAll(async () => {
@@ -63,6 +64,7 @@ function idFor(path: string, param: string, ids: Ids): string {
     if (path.startsWith('/v1/api-tokens') || path.startsWith('/v1/tokens')) return ids.token;
     if (path.startsWith('/v1/service-accounts')) return ids.sa;
     if (path.startsWith('/v1/teams')) return ids.team;
+    if (path.startsWith('/v1/webhooks')) return ids.webhook;
   }
   throw new Error(`the isolation matrix has no id for {${param}} in ${path}: teach idFor() about it`);
 }
@@ -125,6 +127,8 @@ async function snapshot(): Promise<string> {
     db.selectFrom('token_attachments').selectAll().where('org_id', '=', b.orgId).orderBy('token_id').execute(),
     db.selectFrom('service_accounts').selectAll().where('org_id', '=', b.orgId).orderBy('id').execute(),
     db.selectFrom('orgs').selectAll().where('id', '=', b.orgId).execute(),
+    db.selectFrom('webhooks').selectAll().where('org_id', '=', b.orgId).orderBy('id').execute(),
+    db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', b.orgId).orderBy('id').execute(),
   ]);
   return JSON.stringify(parts);
 }

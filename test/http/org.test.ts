@@ -70,7 +70,7 @@ describe('PATCH /v1/org', () => {
     expect(res.json()).toMatchObject({ name: 'Renamed', policy: { maxPersonalTokensPerUser: null, requireExpiry: true, maxLifetimeDays: 90 } });
     // A partial policy patch keeps the rest; null lifts a limit.
     const next = await request(t, { method: 'PATCH', url: '/v1/org', token: fresh.token, payload: { policy: { maxLifetimeDays: null, maxPersonalTokensPerUser: 3 } } });
-    expect(next.json().policy).toEqual({ maxPersonalTokensPerUser: 3, requireExpiry: true, maxLifetimeDays: null, requireApproval: false });
+    expect(next.json().policy).toEqual({ maxPersonalTokensPerUser: 3, requireExpiry: true, maxLifetimeDays: null, requireApproval: false, revokeUnusedAfterDays: null });
     expect((await getOrg(fresh.token)).json().policy).toEqual(next.json().policy);
   });
 
@@ -79,7 +79,7 @@ describe('PATCH /v1/org', () => {
       const res = await request(t, { method: 'PATCH', url: '/v1/org', token: org.token, payload: { policy } });
       expectProblem(res, 400, 'validation_failed');
     }
-    expect((await getOrg(org.token)).json().policy).toEqual({ maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false });
+    expect((await getOrg(org.token)).json().policy).toEqual({ maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false, revokeUnusedAfterDays: null });
   });
 
   it('needs org:manage: an admin cannot change the org', async () => {

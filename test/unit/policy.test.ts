@@ -21,7 +21,7 @@ describe('parsePolicy', () => {
   it('fills missing fields with the defaults', () => {
     expect(parsePolicy('{}')).toEqual(DEFAULT_POLICY);
     expect(parsePolicy('{"requireExpiry":true}')).toEqual({ ...DEFAULT_POLICY, requireExpiry: true });
-    expect(DEFAULT_POLICY).toEqual({ maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false });
+    expect(DEFAULT_POLICY).toEqual({ maxPersonalTokensPerUser: null, requireExpiry: false, maxLifetimeDays: null, requireApproval: false, revokeUnusedAfterDays: null });
   });
 });
 
