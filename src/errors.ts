@@ -22,6 +22,7 @@ export const errorCatalogue = {
   forbidden: { status: 403, title: 'Forbidden' },
   csrf_failed: { status: 403, title: 'CSRF token missing or invalid' },
   session_required: { status: 403, title: 'Session required' },
+  rotation_disabled: { status: 403, title: 'Rotation is turned off for these tokens' },
   plan_feature_unavailable: { status: 403, title: 'Not available on this plan' },
   not_found: { status: 404, title: 'Not found' },
   route_not_found: { status: 404, title: 'Route not found' },

@@ -81,7 +81,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cwd: dataDir,
     dataDir,
     ...(postgres ? { databaseUrl: postgres.url } : {}),
-    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, ...options.overrides },
+    // A preset brings its own scope catalogue; other apps get the test scopes.
+    overrides: { ...(options.overrides?.preset ? {} : { scopes: TEST_SCOPES }), passwordCost: 1024, lastUseFlushMs: 60_000, ...options.overrides },
   });
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();

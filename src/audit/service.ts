@@ -45,7 +45,7 @@ export function toAuditView(row: AuditEventsTable): AuditEventView {
 }
 
 export interface AuditFilters extends PageRequest {
-  /** An actor id (user or token), or `token`/`user`/`system` for every actor of that type. */
+  /** An actor id (user or token) or name, `token`/`user`/`system` for every actor of that type, or `personal_token`/`service_token`. */
   actor?: string | undefined;
   /** A token id: events by it or about it. */
   token?: string | undefined;
@@ -80,7 +80,12 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
   // Events are ordered by their place in the org's chain, not by id (two nodes
   // may write in the same millisecond).
   if (after) q = q.where('seq', '<', (eb) => eb.selectFrom('audit_events').select('seq').where('id', '=', after).where('org_id', '=', ctx.actor.org.id));
-  if (filters.actor !== undefined) {
+  const tokenKind = { personal_token: 'pat', service_token: 'sat' }[filters.actor ?? ''];
+  if (tokenKind !== undefined) {
+    // Tokens of one kind, told apart by their display prefix (`lk_pat_…`), compared as a byte range like action families below.
+    const start = `${deps.config.tokenPrefix}_${tokenKind}_`;
+    q = q.where('actor_type', '=', 'token').where('actor_prefix', '>=', start).where('actor_prefix', '<', `${start.slice(0, -1)}\``);
+  } else if (filters.actor !== undefined) {
     const actor = filters.actor;
     q = ['user', 'token', 'system'].includes(actor)
       ? q.where('actor_type', '=', actor as 'user' | 'token' | 'system')

@@ -25,7 +25,9 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
-import { authHook } from './auth.js';
+import { authHook, ctxOf } from './auth.js';
+import { recordDenied } from '../audit/denied.js';
+import { isAppError } from '../errors.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
@@ -90,7 +92,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const logger = createLogger(options.logStream, options.logLevel);
 
   const hasher = new SecretHasher(options.pepper);
-  const lastUse = new LastUseRecorder(handle.db, clock, hasher, (error) => logger.error({ err: error }, 'last-use flush failed'));
+  const lastUse = new LastUseRecorder(handle.db, clock, hasher, (error) => logger.error({ err: error }, 'last-use flush failed'), {
+    keepRequestIds: config.audit.usesCarryRequestIds,
+  });
   const deps: Deps = { db: handle.db, config, clock, hasher, lastUse, changed: async () => undefined };
   // The verification cache hears of every change: this node's through change(),
   // other nodes' (PostgreSQL) through the listener.
@@ -162,6 +166,16 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     if (!request.is404) await authenticate(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  if (config.audit.recordDenied) {
+    app.addHook('onError', async (request, _reply, error) => {
+      if (!isAppError(error) || error.status !== 403 || !request.actor) return;
+      const params = request.params as Record<string, unknown> | undefined;
+      const targetId = typeof params?.id === 'string' ? params.id : null;
+      await recordDenied(deps, ctxOf(request), { method: request.method, route: request.routeOptions.url ?? '', targetId }, error).catch((err: unknown) =>
+        request.log.error({ err }, 'recording a denied attempt failed'),
+      );
+    });
+  }
   app.addHook('onClose', async () => {
     await listener?.stop();
     await lastUse.stop();

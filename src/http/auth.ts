@@ -34,6 +34,8 @@ const TOKEN_FAILURES: Record<TokenFailure, AppError> = {
   SUSPENDED: new AppError('account_suspended', "The token's owner is suspended in this organization"),
 };
 
+const UNAUTHORIZED_TOKEN = new AppError('unauthorized', 'The token is not valid');
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_USER_AGENT = 512;
 
@@ -76,7 +78,8 @@ export function authHook(deps: Deps) {
       const resolved = await resolveTokenCached(deps, token);
       if (!resolved.ok) {
         if (resolved.code === 'EXPIRED' && resolved.token) deps.lastUse.recordExpired(expiredUse(resolved.token, callMeta(request)));
-        throw challenge(TOKEN_FAILURES[resolved.code]);
+        // A deployment may answer every bad token alike (config auth.distinguishTokenFailures).
+        throw challenge(deps.config.auth.distinguishTokenFailures ? TOKEN_FAILURES[resolved.code] : UNAUTHORIZED_TOKEN);
       }
       request.actor = resolved.actor;
       const meta = callMeta(request);
@@ -88,6 +91,7 @@ export function authHook(deps: Deps) {
         userId: resolved.token.owner_user_id,
         ip: meta.ip,
         userAgent: meta.userAgent,
+        requestId: meta.requestId,
       });
       return;
     }
