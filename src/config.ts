@@ -10,7 +10,6 @@ import {
   resolveRoles,
   SCOPE_PATTERN,
   type RoleDefinition,
-  type RoleSpec,
   type ScopeDefinition,
 } from './permissions/catalogue.js';
 
