@@ -122,7 +122,13 @@ export function requestedGrants(deps: Deps, actor: Actor, scopes: string[] | und
     return null;
   }
   const wanted = [grantFrom(scopes, resources)];
-  assertGrantable(deps, actor, wanted);
+  // A personal token's own grants only narrow its owner's live permissions (effective
+  // = live ∩ own), so a person (or a token of theirs that is not narrowed) may name
+  // any scope they hold anywhere, in a team or on some resources: the intersection
+  // keeps it there. A narrowed token must stay within its own narrowing, strictly.
+  const narrowed = actor.credential.type === 'token' && actor.credential.ownGrants !== null;
+  const heldSomewhere = actor.grants.map((g) => ({ team: null, scopes: g.scopes, resources: null }));
+  assertGrantable(deps, narrowed ? actor : { ...actor, grants: heldSomewhere }, wanted);
   return wanted;
 }
 

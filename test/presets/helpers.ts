@@ -52,8 +52,12 @@ export async function join(t: TestApp, as: Credential, role: string, orgId?: str
   return { userId: accepted.json().user.id, email, session: { cookie: `latchkey_session=${cookie.value}`, csrfToken: accepted.json().csrfToken, ...(orgId ? { orgId } : {}) } };
 }
 
+/** A response body as the tests read it: loosely, asserting what matters with expect(). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Body = Record<string, any>;
+
 /** Asserts a 2xx and returns the JSON body. */
-export function ok<T = Record<string, any>>(res: LightMyRequestResponse): T {
+export function ok<T = Body>(res: LightMyRequestResponse): T {
   if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`expected success, got ${res.statusCode} ${res.body}`);
   return res.json() as T;
 }
@@ -67,6 +71,6 @@ export interface VerifyAnswer {
 }
 
 /** POST /v1/verify as the host API would (with the owner's token, which holds tokens:verify). */
-export async function verify(t: TestApp, caller: string, token: string, check: { scope?: string; team?: string; resource?: string } = {}): Promise<VerifyAnswer> {
+export async function verify(t: TestApp, caller: Credential, token: string, check: { scope?: string; team?: string; resource?: string } = {}): Promise<VerifyAnswer> {
   return ok<VerifyAnswer>(await client(t).post('/v1/verify', caller, { token, ...check }));
 }
