@@ -172,15 +172,29 @@ describe('seed 004: API tokens', () => {
     for (const scope of ['machines:write', 'commands:execute', 'files:read', 'permissions:manage']) expect(await can(scope)).toBe(false);
   });
 
-  it('"Issue a new token with the same scopes" · "Verify in the audit log that the old token\'s last use was before the rollout" · "Revoke the old token"', async () => {
-    const old = await fleetToken('deploy-v1', ['machines:read', 'commands:execute']);
+  // The seed's four steps of a rotation without downtime, in order, on one pair of tokens.
+  let old: Body;
+  let fresh: Body;
+  let rollout: string;
+
+  it('"Issue a new token with the same scopes"', async () => {
+    old = await fleetToken('deploy-v1', ['machines:read', 'commands:execute']);
     ok(await api.get('/v1/me', old.token));
     s.t.clock.advance(60_000);
-    const fresh = await fleetToken('deploy-v2', old.scopes);
+    fresh = await fleetToken('deploy-v2', old.scopes);
     expect(fresh.scopes).toEqual(old.scopes);
-    const rollout = s.t.clock.now().toISOString();
+    expect(fresh.grants).toEqual(old.grants);
+    expect(ok(await api.get(`/v1/tokens/${old.id}`, owner)).status).toBe('active');
+  });
+
+  it('"Roll the new value out to consumers"', async () => {
+    rollout = s.t.clock.now().toISOString();
     s.t.clock.advance(60_000);
+    expect((await verify(s.t, owner, fresh.token, { scope: 'commands:execute', team: fleet })).allowed).toBe(true);
     ok(await api.get('/v1/me', fresh.token));
+  });
+
+  it('"Verify in the audit log that the old token\'s last use was before the rollout"', async () => {
     await s.t.deps.lastUse.flush();
     const oldView = ok(await api.get(`/v1/tokens/${old.id}`, owner));
     expect(oldView.lastUsedAt < rollout).toBe(true);
@@ -188,6 +202,9 @@ describe('seed 004: API tokens', () => {
     expect(oldUses.length).toBeGreaterThan(0);
     expect(oldUses.every((e) => e.metadata.lastAt < rollout)).toBe(true);
     expect((await events(`action=token.used&actor=${fresh.id}`))[0]!.metadata.lastAt > rollout).toBe(true);
+  });
+
+  it('"Revoke the old token"', async () => {
     ok(await api.del(`/v1/tokens/${old.id}`, owner));
     expectProblem(await api.get('/v1/me', old.token), 401, 'token_revoked');
     ok(await api.get('/v1/me', fresh.token));
