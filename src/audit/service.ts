@@ -6,6 +6,7 @@ import type { AuditEventsTable, Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireScope } from '../permissions/engine.js';
 import { planOf } from '../orgs/service.js';
+import { auditAction } from './record.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { findBreak, type ChainBreak } from './chain.js';
 import type { SecretHasher } from '../tokens/hashing.js';
@@ -54,6 +55,8 @@ export interface AuditFilters extends PageRequest {
   target?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
+  /** Denied attempts are shown only when asked for ("turn on denied attempts"), or by naming their action. */
+  denied?: 'include' | 'exclude' | 'only' | undefined;
 }
 
 function assertAuditReadable(deps: Deps, ctx: Ctx): void {
@@ -107,6 +110,9 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
     }
   }
   if (filters.target !== undefined) q = q.where('target_id', '=', filters.target);
+  const deniedAction = auditAction(deps.config, 'access.denied');
+  if (filters.denied === 'only') q = q.where('action', '=', deniedAction);
+  else if (filters.denied !== 'include' && filters.action === undefined) q = q.where('action', '!=', deniedAction);
   if (since) q = q.where('created_at', '>=', since);
   if (until) q = q.where('created_at', '<', until);
   const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();

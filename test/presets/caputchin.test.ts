@@ -395,6 +395,10 @@ describe('seed 001: Personal access token', () => {
     expect(denied[0]!.metadata).toMatchObject({ method: 'POST', code: 'forbidden' });
     expect(denied[0]!.target.id).toBe(troop);
     expect(JSON.stringify(denied)).not.toContain(employeePat.token);
+    // Off in the log until turned on.
+    expect((await events(`actor=${employeePat.id}&limit=200`)).map((e) => e.action)).not.toContain('access.denied');
+    expect((await events(`actor=${employeePat.id}&denied=include&limit=200`)).filter((e) => e.action === 'access.denied')).toHaveLength(2);
+    expect((await events(`actor=${employeePat.id}&denied=only`)).map((e) => e.action)).toEqual(['access.denied', 'access.denied']);
   });
 });
 
