@@ -148,7 +148,12 @@ export type FileConfig = Static<typeof FileConfigSchema>;
 export type Vocabulary = Required<Static<typeof VocabularySchema>>;
 export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number];
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(FileConfigSchema);
+let validator: ReturnType<Ajv['compile']> | undefined;
+/** Compiled on first use: most commands never read a config file. */
+function validate(value: unknown): boolean {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(FileConfigSchema);
+  return validator(value) as boolean;
+}
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)';
@@ -158,5 +163,5 @@ function describe(error: ErrorObject): string {
 
 /** The problems with a config (or preset) object, one line each; empty when it is valid. */
 export function configProblems(value: unknown): string[] {
-  return validate(value) ? [] : (validate.errors ?? []).map(describe);
+  return validate(value) ? [] : (validator?.errors ?? []).map(describe);
 }

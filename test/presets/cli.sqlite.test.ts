@@ -1,6 +1,7 @@
 // `latchkey presets` and `latchkey init --preset NAME` as a user runs them: the
 // built bin/latchkey.js in a child process, in a fresh working directory, then
-// `serve` on what init made.
+// `serve` on what init made. Each test starts several processes, so it gets more
+// than the default 30 s on a loaded machine.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,7 +91,7 @@ describe('latchkey init --preset', () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.on('exit', resolve));
     }
-  });
+  }, 90_000);
 
   it('refuses an unknown preset, or a config that names another one, and writes nothing', async () => {
     const cwd = workdir();
@@ -106,5 +107,5 @@ describe('latchkey init --preset', () => {
     expect(clash.stderr).toContain('already names the preset "cmdop"');
     expect(JSON.parse(readFileSync(path.join(cwd, 'latchkey.config.json'), 'utf8'))).toEqual({ preset: 'cmdop' });
     expect(existsSync(path.join(cwd, 'data', 'latchkey.db'))).toBe(false);
-  });
+  }, 90_000);
 });
