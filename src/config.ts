@@ -3,13 +3,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
+import { configProblems, type ExpiryChoice, type FileConfig, type Vocabulary } from './config-schema.js';
+import { readPreset } from './presets.js';
 import {
   DEFAULT_ROLES,
   MANAGEMENT_SCOPES,
   resolveRoles,
   SCOPE_PATTERN,
   type RoleDefinition,
-  type RoleSpec,
   type ScopeDefinition,
 } from './permissions/catalogue.js';
 import { DEFAULT_THROTTLES, type RateSetting, type ThrottleOptions } from './throttling/throttles.js';
@@ -107,7 +108,39 @@ export interface Config {
   sweepIntervalSeconds: number;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
+  /** The preset the configuration starts from (presets/<name>.json), if any. */
+  preset: string | null;
+  /** The words surfaces use for orgs, teams and tokens (a preset's "troop", "fleet", "workspace"). */
+  vocabulary: Vocabulary;
+  /** Leading characters of a token shown as its display prefix; null = through 4 body characters. */
+  tokenDisplayPrefixLength: number | null;
+  personalTokens: { maxPerUser: number | null; rollable: boolean; requireScopes: boolean };
+  /** Which expiries a mint may ask for (null = any), and whether it must say. */
+  tokenExpiry: { choices: ExpiryChoice[] | null; required: boolean };
+  serviceAccounts: { snapshotScopesAtIssuance: boolean };
+  /** The scope each action needs. */
+  requireScopeFor: { serviceAccounts: string };
+  /** false: revoked, expired and unknown tokens all answer 401 `unauthorized`. */
+  auth: { distinguishTokenFailures: boolean };
+  audit: { actionNames: Record<string, string>; recordDenied: boolean; usesCarryRequestIds: boolean };
 }
+
+export const DEFAULT_VOCABULARY: Vocabulary = {
+  org: 'organization',
+  orgs: 'organizations',
+  team: 'team',
+  teams: 'teams',
+  member: 'member',
+  members: 'members',
+  personalToken: 'personal access token',
+  personalTokens: 'personal access tokens',
+  teamToken: 'team token',
+  teamTokens: 'team tokens',
+  orgToken: 'API key',
+  orgTokens: 'API keys',
+  serviceAccount: 'service account',
+  serviceAccounts: 'service accounts',
+};
 
 export const DEFAULT_PLANS: PlanDefinition[] = [
   { name: 'free', seatLimit: 5, features: { auditLog: false } },
@@ -115,23 +148,6 @@ export const DEFAULT_PLANS: PlanDefinition[] = [
   { name: 'apex', seatLimit: 1000, features: { auditLog: true } },
 ];
 
-interface FileConfig {
-  tokenPrefix?: string;
-  scopes?: ScopeDefinition[];
-  roles?: RoleSpec[];
-  plans?: PlanDefinition[];
-  defaultPlan?: string;
-  bodyLimit?: number;
-  sessionTtlSeconds?: number;
-  lastUseFlushMs?: number;
-  tokenCache?: Partial<TokenCacheOptions>;
-  webhooks?: Partial<WebhookOptions>;
-  sweepIntervalSeconds?: number;
-  verifyEvents?: Partial<VerifyEventsOptions>;
-  trustProxy?: string[];
-  throttles?: Partial<ThrottleOptions>;
-  secretScanning?: { publicKeys?: { id: string; pem: string }[] };
-}
 
 export class ConfigError extends Error {}
 
@@ -145,7 +161,32 @@ function readFileConfig(file: string): FileConfig {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config ${file} must be a JSON object`);
   }
+  const problems = configProblems(parsed);
+  if (problems.length > 0) throw new ConfigError(`config ${file} is invalid: ${problems.join('; ')}`);
   return parsed as FileConfig;
+}
+
+function presetConfig(name: string): FileConfig {
+  try {
+    return readPreset(name);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Layers configs: later ones win key by key, and one level down inside objects (`audit`, `words`, …). */
+export function layerConfigs(...layers: Partial<FileConfig>[]): FileConfig {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const before = out[key];
+      out[key] = isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value;
+    }
+  }
+  return out as FileConfig;
 }
 
 export interface LoadConfigOptions {
@@ -164,7 +205,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const candidate = explicit ? path.resolve(cwd, explicit) : path.join(cwd, 'latchkey.config.json');
   if (explicit && !existsSync(candidate)) throw new ConfigError(`LATCHKEY_CONFIG points at ${candidate}, which does not exist`);
   const configFile = existsSync(candidate) ? candidate : null;
-  const file: FileConfig = { ...(configFile ? readFileConfig(configFile) : {}), ...options.overrides };
+  const own = configFile ? readFileConfig(configFile) : {};
+  const presetName = options.overrides?.preset ?? own.preset ?? null;
+  // A preset is the bottom layer: the file, then the caller's overrides, win over it.
+  const file = layerConfigs(presetName ? presetConfig(presetName) : {}, own, options.overrides ?? {});
 
   const dataDir = path.resolve(cwd, options.dataDir ?? env.LATCHKEY_DATA_DIR ?? '.latchkey');
   const databaseUrl = options.databaseUrl ?? env.LATCHKEY_DATABASE_URL ?? path.join(dataDir, 'latchkey.db');
@@ -182,8 +226,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
     if (builtIn.has(entry.scope)) throw new ConfigError(`scope ${entry.scope} is built in; do not redefine it`);
   }
+  const categoryNames = file.scopeCategoryNames ?? {};
   const catalogue = [
-    ...MANAGEMENT_SCOPES,
+    ...MANAGEMENT_SCOPES.map((s) => ({ ...s, category: categoryNames[s.category] ?? s.category })),
     ...apiScopes.map((s) => ({ scope: s.scope, category: s.category ?? 'API', description: s.description ?? '' })),
   ];
   const apiScopeSet = new Set(apiScopes.map((s) => s.scope));
@@ -197,6 +242,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const plans = file.plans ?? DEFAULT_PLANS;
   const defaultPlan = file.defaultPlan ?? (file.plans ? (plans[0]?.name ?? 'free') : 'pro');
+  if (!plans.some((p) => p.name === defaultPlan)) throw new ConfigError(`defaultPlan ${defaultPlan} is not one of the plans`);
+  const serviceAccountScope = file.requireScopeFor?.serviceAccounts ?? 'service_accounts:manage';
+  if (!catalogue.some((s) => s.scope === serviceAccountScope)) throw new ConfigError(`requireScopeFor.serviceAccounts: ${serviceAccountScope} is not in the scope catalogue`);
 
   return {
     dataDir,
@@ -222,6 +270,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     webhooks,
     sweepIntervalSeconds,
     configFile,
+    preset: presetName,
+    vocabulary: { ...DEFAULT_VOCABULARY, ...file.words },
+    tokenDisplayPrefixLength: file.tokenDisplayPrefixLength ?? null,
+    personalTokens: {
+      maxPerUser: file.personalTokens?.maxPerUser ?? null,
+      rollable: file.personalTokens?.rollable ?? true,
+      requireScopes: file.personalTokens?.requireScopes ?? false,
+    },
+    tokenExpiry: { choices: file.tokenExpiry?.choices ?? null, required: file.tokenExpiry?.required ?? false },
+    serviceAccounts: { snapshotScopesAtIssuance: file.serviceAccounts?.snapshotScopesAtIssuance ?? false },
+    requireScopeFor: { serviceAccounts: serviceAccountScope },
+    auth: { distinguishTokenFailures: file.auth?.distinguishTokenFailures ?? true },
+    audit: {
+      actionNames: file.audit?.actionNames ?? {},
+      recordDenied: file.audit?.recordDenied ?? false,
+      usesCarryRequestIds: file.audit?.usesCarryRequestIds ?? false,
+    },
   };
 }
 

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   forbidden: { status: 403, title: 'Forbidden' },
   csrf_failed: { status: 403, title: 'CSRF token missing or invalid' },
   session_required: { status: 403, title: 'Session required' },
+  rotation_disabled: { status: 403, title: 'Rotation is turned off for these tokens' },
   plan_feature_unavailable: { status: 403, title: 'Not available on this plan' },
   ip_not_allowed: { status: 403, title: 'Not allowed from this IP address' },
   approval_pending: { status: 403, title: 'Token awaiting approval' },

@@ -88,8 +88,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cwd: dataDir,
     dataDir,
     ...(postgres ? { databaseUrl: postgres.url } : {}),
-    // Background work (webhook delivery, the token sweep) runs when a test says so.
-    overrides: { scopes: TEST_SCOPES, passwordCost: 1024, lastUseFlushMs: 60_000, sweepIntervalSeconds: 0, ...options.overrides, webhooks: { pollIntervalMs: 0, ...options.overrides?.webhooks } },
+    // Background work (webhook delivery, the token sweep) runs when a test says so. A preset brings its own scope catalogue; other apps get the test scopes.
+    overrides: {
+      ...(options.overrides?.preset ? {} : { scopes: TEST_SCOPES }),
+      passwordCost: 1024,
+      lastUseFlushMs: 60_000,
+      sweepIntervalSeconds: 0,
+      ...options.overrides,
+      webhooks: { pollIntervalMs: 0, ...options.overrides?.webhooks },
+    },
   });
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();

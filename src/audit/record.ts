@@ -2,6 +2,7 @@
 // chain. The org row is updated first, which serialises appends per org on both
 // databases (a row lock on PostgreSQL, the single writer on SQLite).
 import type { Transaction } from 'kysely';
+import type { Config } from '../config.js';
 import type { Actor, CallMeta } from '../deps.js';
 import type { AuditEventsTable, Database } from '../db/schema.js';
 import { newId } from '../random.js';
@@ -26,6 +27,15 @@ export function auditActorOf(actor: Actor): AuditActor {
     return { type: 'token', id: actor.credential.id, name: actor.credential.name, prefix: actor.credential.prefix, userId };
   }
   return { type: 'user', id: actor.principal.id, name: actor.principal.name, prefix: null, userId };
+}
+
+/**
+ * The name an action is recorded under: config `audit.actionNames` may rename it,
+ * for one token kind (`token.minted:personal`) or for all (`token.minted`).
+ */
+export function auditAction(config: Pick<Config, 'audit'>, action: string, tokenKind?: 'personal' | 'service'): string {
+  const names = config.audit.actionNames;
+  return (tokenKind !== undefined ? names[`${action}:${tokenKind}`] : undefined) ?? names[action] ?? action;
 }
 
 export interface AuditInput {

@@ -10,7 +10,13 @@ import { listAuditEvents } from './service.js';
 const AuditQuery = Type.Object(
   {
     ...ListQuery.properties,
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Events by this actor: a user id, a token id, or `system`' })),
+    actor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Events by this actor: a user id, a token id or name, `user`, `token`, `system`, or `personal_token` / `service_token` for tokens of one kind',
+      }),
+    ),
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Events by or about this token id' })),
     action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'An action such as `token.revoked`, or a family such as `token.*`' })),
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Events about this object id' })),
@@ -18,6 +24,11 @@ const AuditQuery = Type.Object(
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Events before this time' })),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Another name for since' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'Another name for until' })),
+    denied: Type.Optional(
+      StringEnum(['include', 'exclude', 'only'], {
+        description: 'Denied attempts (`access.denied`, recorded when config audit.recordDenied is on): left out unless included, or asked for by action (default `exclude`)',
+      }),
+    ),
     format: Type.Optional(StringEnum(['json', 'jsonl'], { description: '`jsonl` exports every matching event as JSON lines (application/x-ndjson) instead of a page' })),
   },
   { additionalProperties: false },

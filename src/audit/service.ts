@@ -6,6 +6,7 @@ import type { AuditEventsTable, Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireScope } from '../permissions/engine.js';
 import { planOf } from '../orgs/service.js';
+import { auditAction } from './record.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { findBreak, type ChainBreak } from './chain.js';
 import type { SecretHasher } from '../tokens/hashing.js';
@@ -45,7 +46,7 @@ export function toAuditView(row: AuditEventsTable): AuditEventView {
 }
 
 export interface AuditFilters extends PageRequest {
-  /** An actor id (user or token), or `token`/`user`/`system` for every actor of that type. */
+  /** An actor id (user or token) or name, `token`/`user`/`system` for every actor of that type, or `personal_token`/`service_token`. */
   actor?: string | undefined;
   /** A token id: events by it or about it. */
   token?: string | undefined;
@@ -54,6 +55,8 @@ export interface AuditFilters extends PageRequest {
   target?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
+  /** Denied attempts are shown only when asked for ("turn on denied attempts"), or by naming their action. */
+  denied?: 'include' | 'exclude' | 'only' | undefined;
 }
 
 function assertAuditReadable(deps: Deps, ctx: Ctx): void {
@@ -80,7 +83,12 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
   // Events are ordered by their place in the org's chain, not by id (two nodes
   // may write in the same millisecond).
   if (after) q = q.where('seq', '<', (eb) => eb.selectFrom('audit_events').select('seq').where('id', '=', after).where('org_id', '=', ctx.actor.org.id));
-  if (filters.actor !== undefined) {
+  const tokenKind = { personal_token: 'pat', service_token: 'sat' }[filters.actor ?? ''];
+  if (tokenKind !== undefined) {
+    // Tokens of one kind, told apart by their display prefix (`lk_pat_…`), compared as a byte range like action families below.
+    const start = `${deps.config.tokenPrefix}_${tokenKind}_`;
+    q = q.where('actor_type', '=', 'token').where('actor_prefix', '>=', start).where('actor_prefix', '<', `${start.slice(0, -1)}\``);
+  } else if (filters.actor !== undefined) {
     const actor = filters.actor;
     q = ['user', 'token', 'system'].includes(actor)
       ? q.where('actor_type', '=', actor as 'user' | 'token' | 'system')
@@ -102,6 +110,9 @@ export async function listAuditEvents(deps: Deps, ctx: Ctx, filters: AuditFilter
     }
   }
   if (filters.target !== undefined) q = q.where('target_id', '=', filters.target);
+  const deniedAction = auditAction(deps.config, 'access.denied');
+  if (filters.denied === 'only') q = q.where('action', '=', deniedAction);
+  else if (filters.denied !== 'include' && filters.action === undefined) q = q.where('action', '!=', deniedAction);
   if (since) q = q.where('created_at', '>=', since);
   if (until) q = q.where('created_at', '<', until);
   const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();

@@ -114,12 +114,16 @@ export async function resolveToken(deps: Deps, presented: string): Promise<Token
 
   // A service token: its grants fixed at issuance (or its fixed role's), plus its
   // team attachments as they are now; a service account's token is further
-  // limited by what the account holds now (narrowing it narrows its tokens).
+  // limited by what the account holds now (narrowing it narrows its tokens),
+  // unless the deployment keeps the scopes a token had at issuance
+  // (config serviceAccounts.snapshotScopesAtIssuance).
   const held = mergeGrants([...(ownGrants ?? roleGrants(deps.config, token.role)), ...(await attachmentGrants(deps.db, token.id))]);
   if (token.service_account_id !== null) {
     if (saName === null || saScopes === null || saDeletedAt !== null) return fail('REVOKED');
+    const principal = { type: 'service_account' as const, id: token.service_account_id, name: saName };
+    if (deps.config.serviceAccounts.snapshotScopesAtIssuance) return ok(principal, null, held);
     const account = [grantOf({ scopes: saScopes, resources: saResources }, null)];
-    return ok({ type: 'service_account', id: token.service_account_id, name: saName }, null, intersectGrants(held, account));
+    return ok(principal, null, intersectGrants(held, account));
   }
   return ok({ type: 'org', id: org.id, name: org.name }, token.role, held);
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import type { InitOptions } from './init.js';
 import type { ServeOptions } from './serve.js';
 import { registerClientCommands } from './client.js';
+import { listPresets } from '../presets.js';
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('latchkey').description('Self-hostable access-token service').exitOverride();
@@ -18,7 +19,23 @@ function program(setCode: (code: number) => void): Command {
     .option('--password-stdin', "read the owner's password from standard input")
     .option('--data-dir <dir>', 'data directory (default $LATCHKEY_DATA_DIR or ./.latchkey)')
     .option('--json', 'print { org: { id }, user: { id }, token } as JSON')
+    .option('--preset <name>', 'start from a preset (see `latchkey presets`); recorded in latchkey.config.json')
     .action(async (opts: InitOptions) => setCode(await (await import('./init.js')).initCommand(opts)));
+
+  cli
+    .command('presets')
+    .description('List the presets, one line each')
+    .option('--json', 'print [{ name, description }] as JSON')
+    .action((opts: { json?: boolean }) => {
+      const presets = listPresets();
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(presets) + '\n');
+      } else {
+        const width = Math.max(...presets.map((p) => p.name.length));
+        for (const p of presets) process.stdout.write(`${p.name.padEnd(width)}  ${p.description}\n`);
+      }
+      setCode(0);
+    });
 
   cli
     .command('serve')

@@ -29,9 +29,11 @@ import { webhookRoutes } from '../webhooks/routes.js';
 import { WebhookDispatcher } from '../webhooks/delivery.js';
 import { TokenSweeper } from '../tokens/sweep.js';
 import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
-import { authHook } from './auth.js';
+import { authHook, ctxOf } from './auth.js';
 import { metaRoutes } from './meta-routes.js';
 import { Metrics } from './metrics.js';
+import { recordDenied } from '../audit/denied.js';
+import { isAppError } from '../errors.js';
 import { documentRoute, openapiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
 import { TokenLimiter } from '../tokens/limits.js';
@@ -104,7 +106,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const logger = createLogger(options.logStream, options.logLevel);
 
   const hasher = new SecretHasher(options.pepper);
-  const lastUse = new LastUseRecorder(handle.db, clock, hasher, (error) => logger.error({ err: error }, 'last-use flush failed'));
+  const lastUse = new LastUseRecorder(handle.db, clock, hasher, (error) => logger.error({ err: error }, 'last-use flush failed'), {
+    keepRequestIds: config.audit.usesCarryRequestIds,
+  });
   const deps: Deps = { db: handle.db, config, clock, hasher, lastUse, changed: async () => undefined };
   // The verification cache hears of every change: this node's through change(),
   // other nodes' (PostgreSQL) through the listener.
@@ -182,6 +186,16 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   });
   // Event streams never finish on their own; ended first so closing does not wait for them.
   app.addHook('preClose', async () => verifyEvents.close());
+  if (config.audit.recordDenied) {
+    app.addHook('onError', async (request, _reply, error) => {
+      if (!isAppError(error) || error.status !== 403 || !request.actor) return;
+      const params = request.params as Record<string, unknown> | undefined;
+      const targetId = typeof params?.id === 'string' ? params.id : null;
+      await recordDenied(deps, ctxOf(request), { method: request.method, route: request.routeOptions.url ?? '', targetId }, error).catch((err: unknown) =>
+        request.log.error({ err }, 'recording a denied attempt failed'),
+      );
+    });
+  }
   app.addHook('onClose', async () => {
     await webhooks.stop();
     await sweeper.stop();

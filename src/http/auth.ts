@@ -36,6 +36,8 @@ const TOKEN_FAILURES: Record<TokenFailure, AppError> = {
   APPROVAL_PENDING: new AppError('approval_pending', 'This token waits for an organization admin to approve it (POST /v1/tokens/{id}/approve)'),
 };
 
+const UNAUTHORIZED_TOKEN = new AppError('unauthorized', 'The token is not valid');
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_USER_AGENT = 512;
 
@@ -84,7 +86,8 @@ export function authHook(deps: Deps) {
         if (resolved.code === 'MALFORMED' || resolved.code === 'NOT_FOUND') deps.throttles?.bearer.failed(request.ip, nowMs);
         if (resolved.code === 'EXPIRED' && resolved.token) deps.lastUse.recordExpired(expiredUse(resolved.token, callMeta(request)));
         if (resolved.reusedSecret && resolved.token) await revokeOnReuse(deps, resolved.token, callMeta(request));
-        throw challenge(TOKEN_FAILURES[resolved.code]);
+        // A deployment may answer every bad token alike (config auth.distinguishTokenFailures).
+        throw challenge(deps.config.auth.distinguishTokenFailures ? TOKEN_FAILURES[resolved.code] : UNAUTHORIZED_TOKEN);
       }
       const refused = deps.limiter?.check(resolved.token, request.ip, nowMs) ?? null;
       if (refused !== null) {
@@ -103,6 +106,7 @@ export function authHook(deps: Deps) {
         userId: resolved.token.owner_user_id,
         ip: meta.ip,
         userAgent: meta.userAgent,
+        requestId: meta.requestId,
       });
       return;
     }

@@ -103,6 +103,30 @@ export const TokenSchema = Type.Object({
 
 export const MintedTokenSchema = Type.Intersect([TokenSchema, Type.Object({ token: Type.String({ description: 'The plaintext, shown only in this response' }) })]);
 
+/** The words surfaces use for Latchkey's concepts (a preset's "troop", "fleet", "workspace"); on GET /v1/me and /v1/org. */
+export const VocabularyResponse = Type.Object(
+  {
+    org: Type.String(),
+    orgs: Type.String(),
+    team: Type.String(),
+    teams: Type.String(),
+    member: Type.String(),
+    members: Type.String(),
+    personalToken: Type.String(),
+    personalTokens: Type.String(),
+    teamToken: Type.String(),
+    teamTokens: Type.String(),
+    orgToken: Type.String(),
+    orgTokens: Type.String(),
+    serviceAccount: Type.String(),
+    serviceAccounts: Type.String(),
+  },
+  {
+    description:
+      'Lower-case words for display, singular and plural: a Caputchin deployment says troop/troops for team/teams, CMDOP fleet/fleets, Causeloop workspace for org. Capitalise as the surface needs.',
+  },
+);
+
 export const OrgRefSchema = Type.Object({ id: Type.String(), name: Type.String(), plan: Type.String() });
 
 export const PrincipalSchema = Type.Object({

@@ -1,7 +1,7 @@
 // `latchkey init`: the first org, its owner and the owner's first token, once.
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { recordEvent, SYSTEM_ACTOR } from '../audit/record.js';
+import { auditAction, recordEvent, SYSTEM_ACTOR } from '../audit/record.js';
 import { hashPassword } from '../auth/passwords.js';
 import { normalizeEmail } from '../auth/service.js';
 import { newId } from '../random.js';
@@ -39,7 +39,7 @@ export async function initialize(deps: Deps, input: { orgName: string; email: st
       createdBy: null,
     });
     await recordEvent(trx, deps.hasher, now, org.id, SYSTEM_ACTOR, meta, {
-      action: 'token.minted',
+      action: auditAction(deps.config, 'token.minted', 'personal'),
       targetType: 'token',
       targetId: row.id,
       metadata: { name: row.name, prefix: row.prefix, kind: 'personal', scopes: null, expiresAt: null },

@@ -21,6 +21,33 @@ export function parsePolicy(json: string): OrgPolicy {
 export const EXPIRY_PRESETS = { '7d': 7, '30d': 30, '60d': 60, '90d': 90, '1y': 365 } as const;
 export type ExpiryPreset = keyof typeof EXPIRY_PRESETS;
 
+/** Deployment-wide expiry rules (config `tokenExpiry`): the choices offered, and whether a mint must state one. */
+export interface ExpiryRules {
+  choices: readonly ('never' | 'custom' | ExpiryPreset)[] | null;
+  required: boolean;
+}
+
+function assertExpiryChoice(input: ExpiryInput, rules: ExpiryRules, omitted: boolean): void {
+  const offered = rules.choices;
+  const list = offered?.join(', ') ?? '';
+  if (rules.required && omitted) {
+    throw new AppError('expiry_required', `State the expiry: expiresIn (${list || 'a preset'}), expiresAt, or null for never`, {
+      errors: [{ field: 'expiresIn', message: 'required' }],
+    });
+  }
+  if (offered === null) return;
+  if (input.expiresIn != null && !offered.includes(input.expiresIn)) {
+    throw new AppError('invalid_expiry', `expiresIn must be one of the offered expiries: ${list}`, { errors: [{ field: 'expiresIn', message: `one of ${list}` }] });
+  }
+  if (input.expiresAt != null && !offered.includes('custom')) {
+    throw new AppError('invalid_expiry', `A custom expiry date is not offered; choose one of ${list}`, { errors: [{ field: 'expiresAt', message: 'not offered' }] });
+  }
+  const never = input.expiresIn === null || input.expiresAt === null;
+  if (never && !offered.includes('never')) {
+    throw new AppError('expiry_required', `Tokens must expire; choose one of ${list}`, { errors: [{ field: 'expiresIn', message: `one of ${list}` }] });
+  }
+}
+
 export interface ExpiryInput {
   expiresIn?: ExpiryPreset | null | undefined;
   expiresAt?: string | null | undefined;
@@ -31,13 +58,20 @@ export interface ExpiryInput {
  * against the org policy and, when a token mints a token, against the parent's
  * own expiry (a child never outlives its parent; omitted expiry inherits it).
  */
-export function resolveExpiry(input: ExpiryInput, policy: OrgPolicy, now: Date, parentExpiresAt: string | null): string | null {
+export function resolveExpiry(
+  input: ExpiryInput,
+  policy: OrgPolicy,
+  now: Date,
+  parentExpiresAt: string | null,
+  rules: ExpiryRules = { choices: null, required: false },
+): string | null {
   if (input.expiresIn != null && input.expiresAt != null) {
     throw new AppError('invalid_expiry', 'Give expiresIn or expiresAt, not both', {
       errors: [{ field: 'expiresAt', message: 'conflicts with expiresIn' }],
     });
   }
   const omitted = input.expiresIn === undefined && input.expiresAt === undefined;
+  assertExpiryChoice(input, rules, omitted);
   let expiresAt: string | null = null;
   if (input.expiresIn != null) {
     expiresAt = new Date(now.getTime() + EXPIRY_PRESETS[input.expiresIn] * DAY_MS).toISOString();

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { callMeta, ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Name, Nullable } from '../http/schemas.js';
+import { Name, Nullable, VocabularyResponse } from '../http/schemas.js';
 import { createOrg, getOrg, getSeats, updateOrg } from './service.js';
 
 const tags = ['Organization'];
@@ -33,6 +33,12 @@ const OrgSchema = Type.Object({
   seats: Seats,
   features: Type.Object({ auditLog: Type.Boolean() }, { additionalProperties: true }),
   createdAt: Type.String(),
+  preset: Nullable(Type.String()),
+  vocabulary: VocabularyResponse,
+  plans: Type.Array(
+    Type.Object({ name: Type.String(), seatLimit: Nullable(Type.Integer()), features: Type.Object({ auditLog: Type.Boolean() }, { additionalProperties: true }) }),
+    { description: 'The plans of this deployment and what each has (so a surface can say which plan has the audit log)' },
+  ),
 });
 
 const PolicyPatch = Type.Object(

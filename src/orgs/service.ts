@@ -10,6 +10,8 @@ import { newId } from '../random.js';
 import type { CallMeta } from '../deps.js';
 import { DEFAULT_POLICY, parsePolicy, type OrgPolicy } from './policy.js';
 import { lockOrg } from '../db/lock.js';
+import type { PlanDefinition } from '../config.js';
+import type { Vocabulary } from '../config-schema.js';
 
 export interface OrgView {
   id: string;
@@ -19,6 +21,9 @@ export interface OrgView {
   seats: SeatsView;
   features: { auditLog: boolean };
   createdAt: string;
+  preset: string | null;
+  vocabulary: Vocabulary;
+  plans: PlanDefinition[];
 }
 
 export interface SeatsView {
@@ -127,6 +132,9 @@ async function getOrgById(deps: Deps, orgId: string): Promise<OrgView> {
     seats: await seatsOf(deps, deps.db, row.id, row.plan),
     features: planOf(deps, row.plan).features,
     createdAt: row.created_at,
+    preset: deps.config.preset,
+    vocabulary: deps.config.vocabulary,
+    plans: deps.config.plans,
   };
 }
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { GrantSchema, Nullable, OrgRefSchema, PrincipalSchema } from '../http/schemas.js';
+import { GrantSchema, Nullable, OrgRefSchema, PrincipalSchema, VocabularyResponse } from '../http/schemas.js';
 import { scopesOf } from './engine.js';
 
 const MeResponse = Type.Object({
@@ -20,6 +20,8 @@ const MeResponse = Type.Object({
   role: Nullable(Type.String()),
   scopes: Type.Array(Type.String()),
   grants: Type.Array(GrantSchema),
+  preset: Nullable(Type.String({ description: 'The preset this deployment runs (latchkey.config.json "preset"), if any' })),
+  vocabulary: VocabularyResponse,
 });
 
 const Role = Type.Object({ name: Type.String(), rank: Type.Integer(), description: Type.String(), scopes: Type.Array(Type.String()) });
@@ -33,7 +35,8 @@ export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         operationId: 'getMe',
         tags: ['Identity'],
         summary: 'Get the caller',
-        description: 'The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request. Any credential may call it.',
+        description:
+          'The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request; also the deployment\'s preset and `vocabulary`, the words surfaces display (troop, fleet, workspace). Any credential may call it.',
         response: { 200: MeResponse },
       },
     },
@@ -42,7 +45,16 @@ export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
       const c = actor.credential;
       const credential =
         c.type === 'token' ? { type: 'token' as const, id: c.id, name: c.name, prefix: c.prefix, kind: c.kind, expiresAt: c.expiresAt } : { type: 'session' as const };
-      return { principal: actor.principal, org: actor.org, credential, role: actor.role, scopes: scopesOf(actor.grants), grants: actor.grants };
+      return {
+        principal: actor.principal,
+        org: actor.org,
+        credential,
+        role: actor.role,
+        scopes: scopesOf(actor.grants),
+        grants: actor.grants,
+        preset: deps.config.preset,
+        vocabulary: deps.config.vocabulary,
+      };
     },
   );
 

@@ -61,7 +61,7 @@ export async function getServiceAccount(deps: Deps, ctx: Ctx, id: string): Promi
 
 export async function createServiceAccount(deps: Deps, ctx: Ctx, input: { name: string; scopes: string[]; resources?: string[] | undefined }): Promise<ServiceAccountView> {
   const { actor } = ctx;
-  requireScope(actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   const grant = grantFrom(input.scopes, input.resources);
   assertGrantable(deps, actor, [grant]);
   const now = deps.clock.now().toISOString();
@@ -106,7 +106,7 @@ export async function updateServiceAccount(
   patch: { name?: string | undefined; scopes?: string[] | undefined; resources?: string[] | null | undefined },
 ): Promise<ServiceAccountView> {
   const { actor } = ctx;
-  requireScope(actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   return change(deps, actor.org.id, async (trx) => {
     const row = await loadAccount(trx, actor.org.id, id);
     const current = grantOf(row, null);
@@ -141,7 +141,7 @@ export async function updateServiceAccount(
 
 export async function deleteServiceAccount(deps: Deps, ctx: Ctx, id: string): Promise<{ deleted: true; revokedTokens: number }> {
   const { actor } = ctx;
-  requireScope(actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   const now = deps.clock.now().toISOString();
   return change(deps, actor.org.id, async (trx) => {
     const row = await loadAccount(trx, actor.org.id, id);
@@ -184,7 +184,7 @@ export async function issueServiceAccountToken(
   input: ExpiryInput & LimitsInput & { name: string; scopes?: string[] | undefined; resources?: string[] | undefined },
 ): Promise<MintedToken> {
   const { actor } = ctx;
-  requireScope(actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   const account = await loadAccount(deps.db, actor.org.id, id);
   const accountGrant = grantOf(account, null);
   const grant = input.scopes === undefined ? accountGrant : grantFrom(input.scopes, input.resources ?? accountGrant.resources);
@@ -206,12 +206,12 @@ async function loadAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: strin
 }
 
 export async function rollServiceAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: string, gracePeriodSeconds = 0): Promise<MintedToken> {
-  requireScope(ctx.actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(ctx.actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   return rollWithinPermissions(deps, ctx, await loadAccountToken(deps, ctx, id, tokenId), gracePeriodSeconds);
 }
 
 export async function revokeServiceAccountToken(deps: Deps, ctx: Ctx, id: string, tokenId: string): Promise<TokenView> {
-  requireScope(ctx.actor.grants, { scope: 'service_accounts:manage' });
+  requireScope(ctx.actor.grants, { scope: deps.config.requireScopeFor.serviceAccounts });
   const token = await loadAccountToken(deps, ctx, id, tokenId);
   const revoked = await revokeTokenRow(deps, ctx, token);
   return (await viewsOf(deps, ctx.actor.org.id, [revoked])).get(tokenId) as TokenView;

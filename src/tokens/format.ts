@@ -46,10 +46,15 @@ export function parseToken(value: string, expectedPrefix: string): ParsedToken |
   return { kind, displayPrefix: displayPrefix(value) };
 }
 
-/** `lk_pat_3fKq`: the non-secret part shown in lists and logs. */
-export function displayPrefix(value: string): string {
+/**
+ * `lk_pat_3fKq`: the non-secret part shown in lists and logs. `length` (config
+ * `tokenDisplayPrefixLength`) fixes it in characters instead, capped so that it
+ * never reaches into the last 32 body characters (≥ 190 bits stay secret).
+ */
+export function displayPrefix(value: string, length: number | null = null): string {
   const second = value.indexOf('_', value.indexOf('_') + 1);
-  return value.slice(0, second + 1 + DISPLAY_BODY_CHARS);
+  if (length === null) return value.slice(0, second + 1 + DISPLAY_BODY_CHARS);
+  return value.slice(0, Math.min(length, second + 1 + BODY_LENGTH - 32));
 }
 
 /** A regex secret scanners can use to find this deployment's tokens. */

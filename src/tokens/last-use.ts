@@ -18,6 +18,8 @@ export interface TokenUse {
   userId: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The request that used the token (kept only with config audit.usesCarryRequestIds). */
+  requestId?: string | null;
 }
 
 interface Pending extends TokenUse {
@@ -26,6 +28,8 @@ interface Pending extends TokenUse {
   lastAt: number;
   count: number;
   ips: Set<string>;
+  /** The request ids this use aggregates, when they are kept. */
+  requestIds: string[] | null;
 }
 
 /** What the audit log records when an expired token is presented. */
@@ -34,6 +38,13 @@ export function expiredUse(token: TokensTable, meta: CallMeta): TokenUse & { exp
 }
 
 const MAX_IPS_PER_BATCH = 5;
+/** Bound on request ids kept per token per flush; past it the event says how many were left out. */
+const MAX_REQUEST_IDS_PER_BATCH = 1000;
+
+export interface LastUseOptions {
+  /** Each token.used event lists the request ids it aggregates (config audit.usesCarryRequestIds). */
+  keepRequestIds?: boolean;
+}
 const FLUSH_CHUNK = 100;
 
 export class LastUseRecorder {
@@ -47,6 +58,7 @@ export class LastUseRecorder {
     private readonly clock: Clock,
     private readonly hasher: SecretHasher,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly options: LastUseOptions = {},
   ) {}
 
   /** O(1), no I/O: safe on the hot path. */
@@ -59,8 +71,10 @@ export class LastUseRecorder {
       entry.ip = use.ip;
       entry.userAgent = use.userAgent;
       if (use.ip && entry.ips.size < MAX_IPS_PER_BATCH) entry.ips.add(use.ip);
+      if (entry.requestIds && use.requestId && entry.requestIds.length < MAX_REQUEST_IDS_PER_BATCH) entry.requestIds.push(use.requestId);
     } else {
-      this.pending.set(use.tokenId, { ...use, firstAt: at, lastAt: at, count: 1, ips: new Set(use.ip ? [use.ip] : []) });
+      const requestIds = this.options.keepRequestIds ? (use.requestId ? [use.requestId] : []) : null;
+      this.pending.set(use.tokenId, { ...use, firstAt: at, lastAt: at, count: 1, ips: new Set(use.ip ? [use.ip] : []), requestIds });
     }
   }
 
@@ -139,6 +153,7 @@ export class LastUseRecorder {
     newer.firstAt = use.firstAt;
     newer.count += use.count;
     for (const ip of use.ips) if (newer.ips.size < MAX_IPS_PER_BATCH) newer.ips.add(ip);
+    if (newer.requestIds && use.requestIds) newer.requestIds = [...use.requestIds, ...newer.requestIds].slice(0, MAX_REQUEST_IDS_PER_BATCH);
   }
 
   /**
@@ -161,15 +176,16 @@ export class LastUseRecorder {
       const byOrg = new Map<string, AuditEntry[]>();
       for (const use of batch) {
         const entries = byOrg.get(use.orgId) ?? [];
+        const metadata: Record<string, unknown> = { count: use.count, firstAt: new Date(use.firstAt).toISOString(), lastAt: new Date(use.lastAt).toISOString(), ips: [...use.ips] };
+        // With request ids kept, the event carries them all and its own request id is the last use's.
+        if (use.requestIds) {
+          metadata.requestIds = use.requestIds;
+          if (use.requestIds.length < use.count) metadata.requestIdsOmitted = use.count - use.requestIds.length;
+        }
         entries.push({
           actor: { type: 'token', id: use.tokenId, name: use.name, prefix: use.prefix, userId: use.userId },
-          meta: { requestId: null, ip: use.ip, userAgent: use.userAgent },
-          input: {
-            action: 'token.used',
-            targetType: 'token',
-            targetId: use.tokenId,
-            metadata: { count: use.count, firstAt: new Date(use.firstAt).toISOString(), lastAt: new Date(use.lastAt).toISOString(), ips: [...use.ips] },
-          },
+          meta: { requestId: use.requestIds?.at(-1) ?? null, ip: use.ip, userAgent: use.userAgent },
+          input: { action: 'token.used', targetType: 'token', targetId: use.tokenId, metadata },
         });
         byOrg.set(use.orgId, entries);
       }

@@ -12,7 +12,7 @@
 import type { Transaction } from 'kysely';
 import type { CallMeta, Deps } from '../deps.js';
 import type { Database, TokensTable } from '../db/schema.js';
-import { recordEvents, type AuditActor, type AuditEntry } from '../audit/record.js';
+import { auditAction, recordEvents, type AuditActor, type AuditEntry } from '../audit/record.js';
 
 /** Why a token was revoked when not by a plain request; shown as `revokedReason`. */
 export type RevocationReason = 'reported' | 'leaked' | 'reuse_detected' | 'parent_revoked';
@@ -48,7 +48,7 @@ export async function revokeWithCause(
     actor: cause.actor,
     meta: cause.meta,
     input: {
-      action: 'token.revoked',
+      action: auditAction(deps.config, 'token.revoked', row.kind),
       targetType: 'token',
       targetId: row.id,
       metadata: { name: row.name, prefix: row.prefix, kind: row.kind, ...(cause.reason ? { reason: cause.reason } : {}), ...cause.metadata },
@@ -95,7 +95,7 @@ export async function revokeDescendants(
           actor,
           meta,
           input: {
-            action: 'token.revoked',
+            action: auditAction(deps.config, 'token.revoked', child.kind),
             targetType: 'token',
             targetId: child.id,
             metadata: { name: child.name, prefix: child.prefix, kind: child.kind, reason: 'parent_revoked', parentTokenId: child.parent_token_id },

@@ -7,7 +7,7 @@ import type { Database, TokensTable } from '../db/schema.js';
 import { isUniqueViolation } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { change } from '../db/change.js';
-import { auditActorOf, recordEvent } from '../audit/record.js';
+import { auditAction, auditActorOf, recordEvent } from '../audit/record.js';
 import { assertGrantable, assertStillGrantable, grantFrom } from '../permissions/escalation.js';
 import { allows, intersectGrants, requireScope, uncoveredScopes, type Grant } from '../permissions/engine.js';
 import { grantOf, parseGrants, roleGrants, storedGrant, userGrants } from '../permissions/principals.js';
@@ -74,7 +74,7 @@ export async function insertToken(trx: Transaction<Database>, deps: Deps, fields
     role: fields.role,
     owner_key: fields.ownerKey,
     name: fields.name,
-    prefix: displayPrefix(secret),
+    prefix: displayPrefix(secret, deps.config.tokenDisplayPrefixLength),
     grants: fields.grants === null ? null : JSON.stringify(fields.grants),
     expires_at: fields.expiresAt,
     created_at: now.toISOString(),
@@ -130,7 +130,13 @@ export function requestedGrants(deps: Deps, actor: Actor, scopes: string[] | und
     return null;
   }
   const wanted = [grantFrom(scopes, resources)];
-  assertGrantable(deps, actor, wanted);
+  // A personal token's own grants only narrow its owner's live permissions (effective
+  // = live ∩ own), so a person (or a token of theirs that is not narrowed) may name
+  // any scope they hold anywhere, in a team or on some resources: the intersection
+  // keeps it there. A narrowed token must stay within its own narrowing, strictly.
+  const narrowed = actor.credential.type === 'token' && actor.credential.ownGrants !== null;
+  const heldSomewhere = actor.grants.map((g) => ({ team: null, scopes: g.scopes, resources: null }));
+  assertGrantable(deps, narrowed ? actor : { ...actor, grants: heldSomewhere }, wanted);
   return wanted;
 }
 
@@ -147,6 +153,13 @@ async function mintLimits(deps: Deps, actor: Actor, input: LimitsInput): Promise
 /** Who may approve personal tokens under policy requireApproval; their own new tokens need no approval. */
 export const APPROVER_SCOPE = 'tokens:admin';
 
+/** The tighter of the org policy's cap and the deployment's (config `personalTokens.maxPerUser`). */
+function personalTokenLimit(deps: Deps, policyLimit: number | null): number | null {
+  const configured = deps.config.personalTokens.maxPerUser;
+  if (configured === null) return policyLimit;
+  return policyLimit === null ? configured : Math.min(configured, policyLimit);
+}
+
 async function loadPolicy(deps: Deps, orgId: string) {
   const org = await deps.db.selectFrom('orgs').select('policy').where('id', '=', orgId).executeTakeFirstOrThrow();
   return parsePolicy(org.policy);
@@ -162,17 +175,21 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
   const { actor } = ctx;
   const userId = requireSelfService(actor, 'tokens:manage');
   const now = deps.clock.now();
+  if (deps.config.personalTokens.requireScopes && input.scopes === undefined) {
+    throw new AppError('validation_failed', 'Name the scopes this token needs', { errors: [{ field: 'scopes', message: 'required' }] });
+  }
   let grants = requestedGrants(deps, actor, input.scopes, input.resources);
   // A narrowed token that mints without naming scopes passes on its own narrowing, never more.
   if (grants === null && actor.credential.type === 'token') grants = actor.credential.ownGrants;
   const policy = await loadPolicy(deps, actor.org.id);
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
-  const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+  const expiresAt = resolveExpiry(input, policy, now, parentExpiry, deps.config.tokenExpiry);
   const limits = await mintLimits(deps, actor, input);
   const approval = policy.requireApproval ? (allows(actor.grants, { scope: APPROVER_SCOPE }) ? 'approved' : 'pending') : null;
+  const limit = personalTokenLimit(deps, policy.maxPersonalTokensPerUser);
 
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
-    if (policy.maxPersonalTokensPerUser !== null) {
+    if (limit !== null) {
       await lockOrg(trx, actor.org.id);
       const { count } = await trx
         .selectFrom('tokens')
@@ -183,8 +200,8 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
         .where('revoked_at', 'is', null)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
         .executeTakeFirstOrThrow();
-      if (Number(count) >= policy.maxPersonalTokensPerUser) {
-        throw new AppError('token_limit_reached', `This organization allows ${policy.maxPersonalTokensPerUser} personal token(s) per user`);
+      if (Number(count) >= limit) {
+        throw new AppError('token_limit_reached', `This organization allows ${limit} personal token(s) per user`);
       }
     }
     const minted = await insertToken(trx, deps, {
@@ -202,7 +219,7 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
       approval,
     });
     await recordEvent(trx, deps.hasher, now, actor.org.id, auditActorOf(actor), ctx, {
-      action: 'token.minted',
+      action: auditAction(deps.config, 'token.minted', 'personal'),
       targetType: 'token',
       targetId: minted.row.id,
       metadata: { name: minted.row.name, prefix: minted.row.prefix, kind: 'personal', scopes: grants?.flatMap((g) => g.scopes) ?? null, expiresAt, ...limits, approval },
@@ -270,11 +287,14 @@ export const MAX_GRACE_SECONDS = 86_400;
 export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, gracePeriodSeconds: number): Promise<{ row: TokensTable; secret: string }> {
   const now = deps.clock.now();
   const nowIso = now.toISOString();
+  if (row.kind === 'personal' && !deps.config.personalTokens.rollable) {
+    throw new AppError('rotation_disabled', 'Personal tokens are not rolled here: create a new one, switch to it, then revoke the old one');
+  }
   if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= nowIso)) {
     throw new AppError('token_inactive', `Token ${row.id} is ${row.revoked_at ? 'revoked' : 'expired'} and cannot be rolled`);
   }
   const secret = generateToken(deps.config.tokenPrefix, row.kind === 'personal' ? 'pat' : 'sat');
-  const prefix = displayPrefix(secret);
+  const prefix = displayPrefix(secret, deps.config.tokenDisplayPrefixLength);
   await change(deps, row.org_id, async (trx) => {
     // Only the value being replaced gets a grace period; older ones end now.
     await trx
@@ -296,7 +316,7 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
       .execute();
     await trx.updateTable('tokens').set({ prefix, rolled_at: nowIso }).where('id', '=', row.id).execute();
     await recordEvent(trx, deps.hasher, now, row.org_id, auditActorOf(ctx.actor), ctx, {
-      action: 'token.rolled',
+      action: auditAction(deps.config, 'token.rolled', row.kind),
       targetType: 'token',
       targetId: row.id,
       metadata: { name: row.name, previousPrefix: row.prefix, prefix, gracePeriodSeconds },
@@ -363,7 +383,7 @@ export async function revokeAllPersonalTokens(deps: Deps, ctx: Ctx): Promise<{ r
       .returning('id')
       .execute();
     await recordEvent(trx, deps.hasher, now, ctx.actor.org.id, auditActorOf(ctx.actor), ctx, {
-      action: 'token.revoked_all',
+      action: auditAction(deps.config, 'token.revoked_all', 'personal'),
       targetType: 'user',
       targetId: userId,
       metadata: { count: rows.length, tokenIds: rows.map((r) => r.id) },
@@ -392,7 +412,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
   const now = deps.clock.now();
   const policy = await loadPolicy(deps, actor.org.id);
   const parentExpiry = actor.credential.type === 'token' ? actor.credential.expiresAt : null;
-  const expiresAt = resolveExpiry(input, policy, now, parentExpiry);
+  const expiresAt = resolveExpiry(input, policy, now, parentExpiry, deps.config.tokenExpiry);
   const limits = await mintLimits(deps, actor, input);
   const { row, secret } = await change(deps, actor.org.id, async (trx) => {
     await assertStillGrantable(trx, deps, actor, [...(input.grants ?? roleGrants(deps.config, input.role ?? null)), ...(input.attachment ? [input.attachment] : [])]);
@@ -413,7 +433,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
     });
     const who = auditActorOf(actor);
     await recordEvent(trx, deps.hasher, now, actor.org.id, who, ctx, {
-      action: 'token.minted',
+      action: auditAction(deps.config, 'token.minted', 'service'),
       targetType: 'token',
       targetId: minted.row.id,
       metadata: {

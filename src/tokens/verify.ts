@@ -86,6 +86,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     userId: token.owner_user_id,
     ip: input.ip ?? ctx.ip,
     userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
   });
   const allowed = input.scope === undefined || allows(actor.grants, { scope: input.scope, resource: input.resource ?? null, team: input.team ?? null });
   return {
