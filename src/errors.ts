@@ -25,6 +25,7 @@ export const errorCatalogue = {
   plan_feature_unavailable: { status: 403, title: 'Not available on this plan' },
   not_found: { status: 404, title: 'Not found' },
   route_not_found: { status: 404, title: 'Route not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
   name_taken: { status: 409, title: 'Name already in use' },
   token_limit_reached: { status: 409, title: 'Token limit reached' },
   seat_limit_reached: { status: 409, title: 'Seat limit reached' },

@@ -5,6 +5,7 @@ import { initCommand } from './init.js';
 import { serveCommand, startCommand } from './serve.js';
 import { openRuntime } from './runtime.js';
 import { verifyChains } from '../audit/service.js';
+import { mcpCommand } from './mcp.js';
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('latchkey').description('Self-hostable access-token service').exitOverride();
@@ -74,6 +75,12 @@ function program(setCode: (code: number) => void): Command {
         await runtime.close();
       }
     });
+
+  cli
+    .command('mcp')
+    .description("Serve the MCP tools over stdio for an AI assistant, acting with the CLI's profile (or LATCHKEY_URL + LATCHKEY_TOKEN)")
+    .option('--profile <name>', 'credentials profile (default $LATCHKEY_PROFILE or the current one)')
+    .action(async (opts: { profile?: string }) => setCode(await mcpCommand(opts)));
 
   return cli;
 }

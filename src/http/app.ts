@@ -25,6 +25,7 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { mcpRoutes } from '../mcp/routes.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
@@ -178,6 +179,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(mcpRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
