@@ -5,7 +5,6 @@ import { initCommand } from './init.js';
 import { serveCommand, startCommand } from './serve.js';
 import { openRuntime } from './runtime.js';
 import { verifyChains } from '../audit/service.js';
-import { mcpCommand } from './mcp.js';
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('latchkey').description('Self-hostable access-token service').exitOverride();
@@ -80,7 +79,8 @@ function program(setCode: (code: number) => void): Command {
     .command('mcp')
     .description("Serve the MCP tools over stdio for an AI assistant, acting with the CLI's profile (or LATCHKEY_URL + LATCHKEY_TOKEN)")
     .option('--profile <name>', 'credentials profile (default $LATCHKEY_PROFILE or the current one)')
-    .action(async (opts: { profile?: string }) => setCode(await mcpCommand(opts)));
+    // Loaded on demand: the MCP SDK is not needed by any other command.
+    .action(async (opts: { profile?: string }) => setCode(await (await import('./mcp.js')).mcpCommand(opts)));
 
   return cli;
 }
