@@ -4,7 +4,7 @@
 // only MCP messages; anything said to a person goes to stderr. Returns when the
 // assistant closes stdin.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createClient } from '../mcp/client.js';
+import { Latchkey } from '@latchkey/sdk';
 import { resolveConnection } from '../mcp/profile.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LATCHKEY_VERSION } from '../mcp/version.js';
@@ -15,7 +15,13 @@ export async function mcpCommand(opts: { profile?: string }): Promise<number> {
     process.stderr.write(`latchkey mcp: ${connection.error}\n`);
     return 1;
   }
-  const client = createClient({ baseUrl: connection.url, token: connection.token, userAgent: `latchkey-mcp/${LATCHKEY_VERSION}` });
+  const userAgent = `latchkey-mcp/${LATCHKEY_VERSION}`;
+  const client = new Latchkey({
+    baseUrl: connection.url,
+    token: connection.token,
+    // Says in the audit log that an assistant acted, through which server version.
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers)), 'user-agent': userAgent } }),
+  });
   const server = createMcpServer(client, LATCHKEY_VERSION);
   const transport = new StdioServerTransport(process.stdin, process.stdout);
   const closed = new Promise<void>((resolve) => {

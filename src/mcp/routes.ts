@@ -12,14 +12,17 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, InjectOptions } from 'fastify';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { AppError } from '../errors.js';
-import { createClient } from './client.js';
+import { Latchkey, type FetchLike } from '@latchkey/sdk';
 import { createMcpServer } from './server.js';
 import { LATCHKEY_VERSION } from './version.js';
 
 export const MCP_PATH = '/mcp';
 
-/** A fetch that answers from `app` in-process, as `request`'s caller. */
-export function inProcessFetch(app: FastifyInstance, request: FastifyRequest): typeof fetch {
+/**
+ * The SDK's fetch, answered by `app` in-process as `request`'s caller: its
+ * credential header, user agent, address and request id go with every call.
+ */
+export function inProcessFetch(app: FastifyInstance, request: FastifyRequest): FetchLike {
   const forwarded: Record<string, string> = {};
   for (const name of ['authorization', 'x-api-key', 'user-agent']) {
     const value = request.headers[name];
@@ -28,16 +31,14 @@ export function inProcessFetch(app: FastifyInstance, request: FastifyRequest): t
   forwarded['x-request-id'] = String(request.id);
 
   return async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const headers = new Headers(init?.headers);
-    headers.delete('authorization');
-    const all: Record<string, string> = Object.fromEntries(headers);
-    Object.assign(all, forwarded);
+    const url = new URL(input);
+    const headers: Record<string, string> = { ...Object.fromEntries(new Headers(init.headers)), ...forwarded };
+    const body = init.body;
     const res = await app.inject({
-      method: (init?.method ?? 'GET') as InjectOptions['method'],
+      method: (init.method ?? 'GET') as InjectOptions['method'],
       url: url.pathname + url.search,
-      headers: all,
-      payload: typeof init?.body === 'string' ? init.body : undefined,
+      headers,
+      payload: body instanceof ArrayBuffer ? Buffer.from(body) : typeof body === 'string' ? body : undefined,
       remoteAddress: request.ip,
     });
     const out = new Headers();
@@ -58,7 +59,9 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
         headers: { 'WWW-Authenticate': 'Bearer realm="latchkey"' },
       });
     }
-    const client = createClient({ baseUrl: 'http://latchkey.internal', token: 'in-process', fetch: inProcessFetch(root, request) });
+    // No token of its own, and no retries: the caller's credential rides on every
+    // call, and a 429 goes back to the assistant at once rather than holding /mcp.
+    const client = new Latchkey({ baseUrl: 'http://latchkey.in-process', fetch: inProcessFetch(root, request), maxRetries: 0 });
     const server = createMcpServer(client, LATCHKEY_VERSION);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {

@@ -3,8 +3,8 @@
 // /mcp on the server (a client whose requests are dispatched in-process).
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ApiProblem, type Json, type LatchkeyClient } from './client.js';
-import { SHOWN_ONCE_NOTE, TOOLS, type ToolSpec } from './tools.js';
+import { LatchkeyError, type Latchkey } from '@latchkey/sdk';
+import { SHOWN_ONCE_NOTE, TOOLS, type Json, type ToolSpec } from './tools.js';
 
 export const SERVER_NAME = 'latchkey';
 
@@ -15,18 +15,20 @@ const INSTRUCTIONS =
   'Tools that mint or roll a token return its plaintext once: pass it on to the user and do not repeat it.';
 
 /** A refused call as a tool result: the API's code and detail, for the assistant to act on. */
-export function problemResult(problem: ApiProblem): CallToolResult {
+export function problemResult(problem: LatchkeyError): CallToolResult {
   const fields = problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  const text = `${problem.code} (HTTP ${problem.status}): ${problem.detail}${fields ? ` [${fields}]` : ''}${problem.requestId ? ` (request ${problem.requestId})` : ''}`;
+  const status = problem.status ? `HTTP ${problem.status}` : 'no response';
+  const text = `${problem.code} (${status}): ${problem.detail}${fields ? ` [${fields}]` : ''}${problem.requestId ? ` (request ${problem.requestId})` : ''}`;
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
-async function runTool(spec: ToolSpec, client: LatchkeyClient, args: Record<string, unknown>): Promise<CallToolResult> {
+async function runTool(spec: ToolSpec, client: Latchkey, args: Record<string, unknown>): Promise<CallToolResult> {
   let result: Json;
   try {
     result = await spec.run(client, args);
   } catch (error) {
-    if (error instanceof ApiProblem) return problemResult(error);
+    // Refused by the server (or it could not be reached): the assistant gets the code and detail to act on.
+    if (error instanceof LatchkeyError) return problemResult(error);
     throw error;
   }
   const json = JSON.stringify(result, null, 2);
@@ -36,7 +38,7 @@ async function runTool(spec: ToolSpec, client: LatchkeyClient, args: Record<stri
   };
 }
 
-export function createMcpServer(client: LatchkeyClient, version: string): McpServer {
+export function createMcpServer(client: Latchkey, version: string): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
   for (const spec of TOOLS) {
     server.registerTool(

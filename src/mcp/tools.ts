@@ -1,12 +1,16 @@
-// The MCP tools (SPEC §7.6): one table, each tool an API call through the
-// Latchkey client with its input schema, output schema and annotations beside
-// it. No rule lives here: the server decides what the credential may do, and a
-// refusal comes back as the API's problem (see server.ts). Billing and plan
-// changes are deliberately not tools.
+// The MCP tools (SPEC §7.6): one table, each tool one call of the Latchkey SDK
+// with its input schema, output schema and annotations beside it. No rule lives
+// here: the server decides what the credential may do, and a refusal comes back
+// as the API's problem (see server.ts). Billing and plan changes are
+// deliberately not tools. The inputs are typed from the zod schemas and passed to
+// the SDK, whose types come from the server's OpenAPI document, so a tool whose
+// input no longer fits its route fails to compile.
 import { z } from 'zod';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { Json, LatchkeyClient } from './client.js';
+import type { Latchkey } from '@latchkey/sdk';
 import * as S from './schemas.js';
+
+export type Json = Record<string, unknown>;
 
 export interface ToolSpec {
   name: string;
@@ -17,7 +21,13 @@ export interface ToolSpec {
   annotations: ToolAnnotations;
   /** The result carries a plaintext secret, shown once. */
   mints?: boolean;
-  run(client: LatchkeyClient, args: Record<string, unknown>): Promise<Json>;
+  run(client: Latchkey, args: Json): Promise<Json>;
+}
+
+interface ToolDefinition<I extends z.ZodRawShape> extends Omit<ToolSpec, 'input' | 'run'> {
+  input: I;
+  /** Called with the input already checked against `input` (unknown fields dropped). */
+  run(client: Latchkey, args: z.infer<z.ZodObject<I>>): Promise<object>;
 }
 
 const read: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
@@ -26,18 +36,9 @@ const destroy: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, i
 
 const ONCE = 'The result holds the new plaintext secret in `token`. It is shown only in this result and can never be retrieved again: give it to the user or put it in a secret store now, and do not repeat it elsewhere.';
 
-/** Drops undefined values, so optional arguments the assistant left out are not sent. */
-function defined(args: Record<string, unknown>, ...keys: string[]): Json {
-  const out: Json = {};
-  for (const key of keys) if (args[key] !== undefined) out[key] = args[key];
-  return out;
+function tool<I extends z.ZodRawShape>(definition: ToolDefinition<I>): ToolSpec {
+  return { ...definition, run: async (client, args) => (await definition.run(client, args as z.infer<z.ZodObject<I>>)) as Json };
 }
-
-function tool(spec: Omit<ToolSpec, 'run'> & { run: (client: LatchkeyClient, args: Record<string, unknown>) => Promise<Json> }): ToolSpec {
-  return spec;
-}
-
-const str = (value: unknown) => value as string;
 
 export const TOOLS: ToolSpec[] = [
   tool({
@@ -68,7 +69,7 @@ export const TOOLS: ToolSpec[] = [
     input: { ...S.Paging, status: z.enum(['active', 'revoked', 'expired']).optional().describe('Only tokens with this status') },
     output: S.page(S.Token),
     annotations: read,
-    run: (lk, a) => lk.apiTokens.list(defined(a, 'limit', 'cursor', 'status')),
+    run: (lk, a) => lk.apiTokens.list(a).page(),
   }),
   tool({
     name: 'create_token',
@@ -85,7 +86,7 @@ export const TOOLS: ToolSpec[] = [
     output: S.MintedToken,
     annotations: create,
     mints: true,
-    run: (lk, a) => lk.apiTokens.create(defined(a, 'name', 'scopes', 'resources', 'expiresIn', 'expiresAt')),
+    run: (lk, a) => lk.apiTokens.create(a),
   }),
   tool({
     name: 'roll_token',
@@ -100,7 +101,7 @@ export const TOOLS: ToolSpec[] = [
     output: S.MintedToken,
     annotations: { ...destroy, idempotentHint: false },
     mints: true,
-    run: (lk, a) => (a.orgWide ? lk.tokens : lk.apiTokens).roll(str(a.id), defined(a, 'gracePeriodSeconds')),
+    run: (lk, { id, orgWide, ...options }) => (orgWide ? lk.tokens : lk.apiTokens).roll(id, options),
   }),
   tool({
     name: 'revoke_token',
@@ -113,7 +114,7 @@ export const TOOLS: ToolSpec[] = [
     },
     output: S.Token,
     annotations: destroy,
-    run: (lk, a) => (a.orgWide ? lk.tokens : lk.apiTokens).revoke(str(a.id)),
+    run: (lk, { id, orgWide }) => (orgWide ? lk.tokens : lk.apiTokens).revoke(id),
   }),
   tool({
     name: 'list_org_tokens',
@@ -129,7 +130,7 @@ export const TOOLS: ToolSpec[] = [
     },
     output: S.page(S.Token),
     annotations: read,
-    run: (lk, a) => lk.tokens.list(defined(a, 'limit', 'cursor', 'kind', 'status', 'owner', 'team')),
+    run: (lk, a) => lk.tokens.list(a).page(),
   }),
   tool({
     name: 'list_service_accounts',
@@ -139,7 +140,7 @@ export const TOOLS: ToolSpec[] = [
     input: { ...S.Paging },
     output: S.page(S.ServiceAccount),
     annotations: read,
-    run: (lk, a) => lk.serviceAccounts.list(defined(a, 'limit', 'cursor')),
+    run: (lk, a) => lk.serviceAccounts.list(a).page(),
   }),
   tool({
     name: 'create_service_account',
@@ -149,7 +150,7 @@ export const TOOLS: ToolSpec[] = [
     input: { name: S.Name.describe('Unique name, e.g. "deployer"'), scopes: S.Scopes, resources: S.Resources },
     output: S.ServiceAccount,
     annotations: create,
-    run: (lk, a) => lk.serviceAccounts.create(defined(a, 'name', 'scopes', 'resources')),
+    run: (lk, a) => lk.serviceAccounts.create(a),
   }),
   tool({
     name: 'issue_service_account_token',
@@ -166,7 +167,7 @@ export const TOOLS: ToolSpec[] = [
     output: S.MintedToken,
     annotations: create,
     mints: true,
-    run: (lk, a) => lk.serviceAccounts.issueToken(str(a.serviceAccountId), defined(a, 'name', 'scopes', 'expiresIn', 'expiresAt')),
+    run: (lk, { serviceAccountId, ...input }) => lk.serviceAccounts.issueToken(serviceAccountId, input),
   }),
   tool({
     name: 'delete_service_account',
@@ -175,7 +176,7 @@ export const TOOLS: ToolSpec[] = [
     input: { serviceAccountId: S.Id.describe('The service account id (sa_…)') },
     output: S.Deleted,
     annotations: destroy,
-    run: (lk, a) => lk.serviceAccounts.delete(str(a.serviceAccountId)),
+    run: (lk, { serviceAccountId }) => lk.serviceAccounts.delete(serviceAccountId),
   }),
   tool({
     name: 'list_teams',
@@ -184,7 +185,7 @@ export const TOOLS: ToolSpec[] = [
     input: { ...S.Paging },
     output: S.page(S.Team),
     annotations: read,
-    run: (lk, a) => lk.teams.list(defined(a, 'limit', 'cursor')),
+    run: (lk, a) => lk.teams.list(a).page(),
   }),
   tool({
     name: 'create_team',
@@ -193,7 +194,7 @@ export const TOOLS: ToolSpec[] = [
     input: { name: S.Name.describe('Unique team name, e.g. "platform"') },
     output: S.Team,
     annotations: create,
-    run: (lk, a) => lk.teams.create(defined(a, 'name')),
+    run: (lk, a) => lk.teams.create(a),
   }),
   tool({
     name: 'issue_team_token',
@@ -211,7 +212,7 @@ export const TOOLS: ToolSpec[] = [
     output: S.MintedToken,
     annotations: create,
     mints: true,
-    run: (lk, a) => lk.teams.issueToken(str(a.teamId), defined(a, 'name', 'scopes', 'resources', 'expiresIn', 'expiresAt')),
+    run: (lk, { teamId, ...input }) => lk.teams.issueToken(teamId, input),
   }),
   tool({
     name: 'list_members',
@@ -220,7 +221,7 @@ export const TOOLS: ToolSpec[] = [
     input: { ...S.Paging },
     output: S.page(S.Member),
     annotations: read,
-    run: (lk, a) => lk.members.list(defined(a, 'limit', 'cursor')),
+    run: (lk, a) => lk.members.list(a).page(),
   }),
   tool({
     name: 'search_audit_events',
@@ -238,7 +239,7 @@ export const TOOLS: ToolSpec[] = [
     },
     output: S.page(S.AuditEvent),
     annotations: read,
-    run: (lk, a) => lk.audit.list(defined(a, 'limit', 'cursor', 'actor', 'token', 'action', 'target', 'since', 'until')),
+    run: (lk, a) => lk.audit.list(a).page(),
   }),
   tool({
     name: 'verify_token',
@@ -254,7 +255,7 @@ export const TOOLS: ToolSpec[] = [
     },
     output: S.VerifyResult,
     annotations: read,
-    run: (lk, a) => lk.verify(defined(a, 'token', 'scope', 'resource', 'team', 'ip')),
+    run: (lk, a) => lk.verify(a),
   }),
 ];
 
