@@ -34,7 +34,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        tags,
+        operationId: 'login', tags,
         summary: 'Email + password → session cookie',
         body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }), orgId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
         response: { 200: SessionResponse },
@@ -48,7 +48,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        tags,
+        operationId: 'acceptInvite', tags,
         summary: 'Accept an invitation: creates the user and membership, starts a session',
         body: Type.Object({ inviteToken: Type.String({ maxLength: 256 }), password: Password, name: Name }, { additionalProperties: false }),
         response: { 201: SessionResponse },
@@ -59,7 +59,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.post(
     '/v1/auth/logout',
-    { config: { auth: 'session' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
+    { config: { auth: 'session' }, schema: { operationId: 'logout', tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
