@@ -312,6 +312,9 @@ describe('what a token may not do', () => {
     refused(await call(narrow.client, 'create_team', { name: 'nope' }), 'forbidden');
     refused(await call(narrow.client, 'create_token', { name: 'wider' }), 'forbidden');
     refused(await call(narrow.client, 'create_service_account', { name: 'sa', scopes: ['issues:read'] }), 'forbidden');
+    // Other people's tokens are administration (tokens:admin), not self-service.
+    refused(await call(narrow.client, 'list_org_tokens'), 'forbidden');
+    refused(await call(narrow.client, 'revoke_token', { id: org.tokenId, orgWide: true }), 'forbidden');
     expect((await ok(narrow.client, 'list_tokens')).data.length).toBeGreaterThan(0);
     expect(await ok(narrow.client, 'list_teams')).toEqual((await http('GET', '/v1/teams', org.token)).json());
   });
