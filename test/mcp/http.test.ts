@@ -45,6 +45,7 @@ interface Connected {
 async function connect(token: string, header: 'bearer' | 'x-api-key' = 'bearer'): Promise<Connected> {
   const requestIds: Connected['requestIds'] = [];
   const headers: Record<string, string> = header === 'bearer' ? { Authorization: `Bearer ${token}` } : { 'X-API-Key': token };
+  headers['User-Agent'] = 'test-assistant/1.0';
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', baseUrl), {
     requestInit: { headers },
     fetch: async (input, init) => {
@@ -295,7 +296,19 @@ describe('audit trail of tool calls', () => {
       actor: { type: 'token', id: org.tokenId, name: me.credential.name, prefix: me.credential.prefix },
       requestId,
       ip: '127.0.0.1',
+      userAgent: 'test-assistant/1.0',
     });
+  });
+});
+
+describe('secrets', () => {
+  it('a minted plaintext and a verified token never reach the server log', async () => {
+    const minted = await ok(owner.client, 'create_token', { name: 'not logged' });
+    await ok(owner.client, 'verify_token', { token: minted.token });
+    await ok(owner.client, 'roll_token', { id: minted.id });
+    expect(t.log.text).toContain('/mcp');
+    expect(t.log.text).not.toContain(minted.token);
+    expect(t.log.text).not.toContain(org.token);
   });
 });
 
