@@ -51,9 +51,10 @@ export function inProcessFetch(app: FastifyInstance, request: FastifyRequest): F
 }
 
 export const mcpRoutes: FastifyPluginAsync = async (app) => {
-  const root = app;
   app.post(MCP_PATH, { schema: { hide: true } }, async (request, reply) => {
-    // MCP clients hold tokens; a dashboard cookie is not a credential here.
+    // MCP clients hold tokens. A dashboard cookie is not a credential here: a
+    // browser sends it on its own, so accepting it would let any page drive the
+    // tools. With tokens only, /mcp needs no Origin check against DNS rebinding.
     if (request.actor?.credential.type !== 'token') {
       throw new AppError('unauthorized', 'Send a token (Authorization: Bearer or X-API-Key) to use the MCP server', {
         headers: { 'WWW-Authenticate': 'Bearer realm="latchkey"' },
@@ -61,7 +62,7 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     }
     // No token of its own, and no retries: the caller's credential rides on every
     // call, and a 429 goes back to the assistant at once rather than holding /mcp.
-    const client = new Latchkey({ baseUrl: 'http://latchkey.in-process', fetch: inProcessFetch(root, request), maxRetries: 0 });
+    const client = new Latchkey({ baseUrl: 'http://latchkey.in-process', fetch: inProcessFetch(app, request), maxRetries: 0 });
     const server = createMcpServer(client, LATCHKEY_VERSION);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
