@@ -65,7 +65,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'list_tokens',
     title: 'List my personal tokens',
     description:
-      "List the caller's own personal access tokens (never their secrets): id, name, display prefix, scopes, expiry, last use and status (active, revoked, expired). Paginated: pass the returned nextCursor as cursor for the next page. For every token in the organization use list_org_tokens.",
+      "List the caller's own personal access tokens (never their secrets): id, name, display prefix, scopes, expiry, last use and status (active, revoked, expired). Needs tokens:read. Paginated: pass the returned nextCursor as cursor for the next page. For every token in the organization use list_org_tokens.",
     input: { ...S.Paging, status: z.enum(['active', 'revoked', 'expired']).optional().describe('Only tokens with this status') },
     output: S.page(S.Token),
     annotations: read,
@@ -75,7 +75,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'create_token',
     title: 'Create a personal token',
     description:
-      "Mint a new personal access token for the caller's own user. Without scopes it inherits everything the user can do; with scopes it is narrowed to them (it can never exceed the caller). Name must be unique among the user's live tokens. The plaintext is returned once, in this result only.",
+      "Mint a new personal access token for the caller's own user. Without scopes it inherits everything the user can do; with scopes it is narrowed to them (it can never exceed the caller). Name must be unique among the user's live tokens. Needs tokens:manage. The plaintext is returned once, in this result only.",
     input: {
       name: S.Name.describe('A name that says where the token will be used, e.g. "ci on laptop"'),
       scopes: S.Scopes.optional(),
@@ -92,7 +92,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'roll_token',
     title: 'Roll (rotate) a token',
     description:
-      'Rotate a token: it keeps its id, name and permissions and gets a new secret; the old secret stops working at once, or after gracePeriodSeconds. By default the token must be one of your own personal tokens; set orgWide to roll any token in the organization (org API keys, service-account and team tokens, other members\' tokens), which needs tokens:admin. The new plaintext is returned once, in this result only.',
+      'Rotate a token: it keeps its id, name and permissions and gets a new secret; the old secret stops working at once, or after gracePeriodSeconds. By default the token must be one of your own personal tokens (needs tokens:manage); set orgWide to roll any token in the organization (org API keys, service-account and team tokens, other members\' tokens), which needs tokens:admin. The new plaintext is returned once, in this result only.',
     input: {
       id: S.Id.describe('The token id (tok_…), from list_tokens or list_org_tokens'),
       gracePeriodSeconds: z.number().int().min(0).max(86_400).optional().describe('Keep the old secret valid this many seconds (at most 86400) for a zero-downtime roll-out'),
@@ -107,7 +107,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'revoke_token',
     title: 'Revoke a token',
     description:
-      "Revoke a token immediately and permanently: the next request with it is refused. It stays listed with status revoked and cannot be re-activated. By default the token must be one of your own personal tokens; set orgWide to revoke any token in the organization (needs tokens:admin).",
+      "Revoke a token immediately and permanently: the next request with it is refused. It stays listed with status revoked and cannot be re-activated. By default the token must be one of your own personal tokens (needs tokens:manage); set orgWide to revoke any token in the organization (needs tokens:admin).",
     input: {
       id: S.Id.describe('The token id (tok_…), from list_tokens or list_org_tokens'),
       orgWide: z.boolean().optional().describe('Revoke a token that is not one of your own personal tokens (needs tokens:admin)'),
@@ -136,7 +136,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'list_service_accounts',
     title: 'List service accounts',
     description:
-      'List the service accounts of the organization: machine principals not tied to a person, with the scopes their tokens can hold at most. Paginated with cursor.',
+      'List the service accounts of the organization: machine principals not tied to a person, with the scopes their tokens can hold at most. Needs service_accounts:read. Paginated with cursor.',
     input: { ...S.Paging },
     output: S.page(S.ServiceAccount),
     annotations: read,
@@ -146,7 +146,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'create_service_account',
     title: 'Create a service account',
     description:
-      'Create a service account (a machine identity that survives member churn) with the scopes its tokens may hold, optionally limited to resources. The scopes cannot exceed the caller\'s. Issue its tokens with issue_service_account_token.',
+      'Create a service account (a machine identity that survives member churn) with the scopes its tokens may hold, optionally limited to resources. The scopes cannot exceed the caller\'s. Needs service_accounts:manage. Issue its tokens with issue_service_account_token.',
     input: { name: S.Name.describe('Unique name, e.g. "deployer"'), scopes: S.Scopes, resources: S.Resources },
     output: S.ServiceAccount,
     annotations: create,
@@ -156,7 +156,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'issue_service_account_token',
     title: 'Issue a service-account token',
     description:
-      "Issue a new token for a service account. Without scopes it gets the account's scopes; with scopes it is narrowed to them, fixed at issuance. The plaintext is returned once, in this result only.",
+      "Issue a new token for a service account. Without scopes it gets the account's scopes; with scopes it is narrowed to them, fixed at issuance. Needs service_accounts:manage. The plaintext is returned once, in this result only.",
     input: {
       serviceAccountId: S.Id.describe('The service account id (sa_…), from list_service_accounts'),
       name: S.Name.describe('Token name, unique within the account, e.g. "pipeline"'),
@@ -172,7 +172,7 @@ export const TOOLS: ToolSpec[] = [
   tool({
     name: 'delete_service_account',
     title: 'Delete a service account',
-    description: 'Delete a service account and revoke every one of its tokens at once. This cannot be undone; the result says how many tokens were revoked.',
+    description: 'Delete a service account and revoke every one of its tokens at once. Needs service_accounts:manage. This cannot be undone; the result says how many tokens were revoked.',
     input: { serviceAccountId: S.Id.describe('The service account id (sa_…)') },
     output: S.Deleted,
     annotations: destroy,
@@ -181,7 +181,7 @@ export const TOOLS: ToolSpec[] = [
   tool({
     name: 'list_teams',
     title: 'List teams',
-    description: 'List the teams of the organization that the caller can read (id, name). Paginated with cursor.',
+    description: 'List the teams of the organization that the caller can read (id, name; teams:read, org-wide or in a team). Paginated with cursor.',
     input: { ...S.Paging },
     output: S.page(S.Team),
     annotations: read,
@@ -200,7 +200,7 @@ export const TOOLS: ToolSpec[] = [
     name: 'issue_team_token',
     title: 'Issue a team token',
     description:
-      "Issue a new service token owned by a team, holding the given scopes within that team (never more than the caller holds there). It takes one seat from the organization's pool. The plaintext is returned once, in this result only.",
+      "Issue a new service token owned by a team, holding the given scopes within that team (never more than the caller holds there). It takes one seat from the organization's pool. Needs team:manage in that team. The plaintext is returned once, in this result only.",
     input: {
       teamId: S.Id.describe('The team id (team_…), from list_teams'),
       name: S.Name.describe('Token name, e.g. "ci"'),
@@ -217,7 +217,7 @@ export const TOOLS: ToolSpec[] = [
   tool({
     name: 'list_members',
     title: 'List members',
-    description: 'List the members of the organization: user id, email, name, role and status (active or suspended). Paginated with cursor.',
+    description: 'List the members of the organization: user id, email, name, role and status (active or suspended). Needs members:read. Paginated with cursor.',
     input: { ...S.Paging },
     output: S.page(S.Member),
     annotations: read,
