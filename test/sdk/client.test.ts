@@ -70,7 +70,7 @@ describe('client: personal tokens (SPEC §7.5 as written)', () => {
     const error = await thrown(new Latchkey({ baseUrl: t.baseUrl, token: rolled.token }).me());
     expect(error).toMatchObject({ status: 401, code: 'token_revoked' });
 
-    const member = await addMember(t, org, 'admin');
+    const member = await addMember(t, org, 'member');
     const memberClient = new Latchkey({ baseUrl: t.baseUrl, token: member.token });
     await memberClient.apiTokens.create({ name: 'spare' });
     expect((await memberClient.apiTokens.revokeAll()).revoked).toBe(2);
@@ -78,7 +78,7 @@ describe('client: personal tokens (SPEC §7.5 as written)', () => {
   });
 
   it('lists follow nextCursor over several pages; page() gives one page', async () => {
-    const member = await addMember(t, org, 'admin');
+    const member = await addMember(t, org, 'member');
     const client = new Latchkey({ baseUrl: t.baseUrl, token: member.token });
     for (let i = 0; i < 6; i++) await client.apiTokens.create({ name: `paged ${i}` });
     const first = await client.apiTokens.list({ limit: 3 }).page();

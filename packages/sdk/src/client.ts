@@ -7,6 +7,7 @@ import type { paths } from './generated/openapi.js';
 import { List, type Page } from './pagination.js';
 import { Transport, type FetchLike } from './transport.js';
 import type * as T from './types.js';
+import { Verifier, type VerifierOptions } from './verifier.js';
 
 export interface LatchkeyOptions {
   /** Where Latchkey serves its API, e.g. `https://latchkey.internal:8080`. */
@@ -96,6 +97,14 @@ export class Latchkey {
   verify(tokenOrRequest: string | T.VerifyRequest, options: T.VerifyOptions = {}): Promise<T.VerifyResult> {
     const body = typeof tokenOrRequest === 'string' ? { ...options, token: tokenOrRequest } : tokenOrRequest;
     return unwrap(this.api.POST('/v1/verify', { body }));
+  }
+
+  /**
+   * An in-process verifier: answers cached by a hash of the token and dropped the
+   * moment the server says they may have changed (GET /v1/verify/events).
+   */
+  verifier(options: VerifierOptions = {}): Verifier {
+    return new Verifier(this, options);
   }
 
   /** Liveness and readiness (`/healthz`, `/readyz`). */

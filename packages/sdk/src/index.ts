@@ -4,5 +4,8 @@ export { Latchkey, type LatchkeyOptions } from './client.js';
 export { LatchkeyError, isLatchkeyError, type FieldError } from './errors.js';
 export { List, type Page, type PageQuery } from './pagination.js';
 export type { FetchLike } from './transport.js';
+export { Verifier, type VerifierOptions, type VerifierStats } from './verifier.js';
+export { VerifyCache, type VerifyCacheOptions, type VerifyCacheStats } from './verify-cache.js';
+export type { InvalidateEvent } from './events.js';
 export type * from './types.js';
 export type { paths, components } from './generated/openapi.js';

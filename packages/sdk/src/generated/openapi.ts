@@ -13,166 +13,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's personal tokens */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "active" | "revoked" | "expired";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                createdBy: {
-                                    id: string | null;
-                                    type: string;
-                                };
-                                expiresAt: string | null;
-                                grants: {
-                                    resources: string[] | null;
-                                    scopes: string[];
-                                    team: string | null;
-                                }[];
-                                id: string;
-                                inheritsOwnerPermissions: boolean;
-                                /** @enum {string} */
-                                kind: "personal" | "service";
-                                lastUsedAt: string | null;
-                                lastUsedIp: string | null;
-                                lastUserAgent: string | null;
-                                name: string;
-                                ownerUserId: string | null;
-                                prefix: string;
-                                revokedAt: string | null;
-                                role: string | null;
-                                rolledAt: string | null;
-                                scopes: string[];
-                                serviceAccountId: string | null;
-                                /** @enum {string} */
-                                status: "active" | "revoked" | "expired";
-                                teamId: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listApiTokens"];
         put?: never;
         /** Mint a personal token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        /** @enum {string|null} */
-                        expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
-                        name: string;
-                        resources?: string[];
-                        scopes?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createApiToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,149 +31,11 @@ export interface paths {
             cookie?: never;
         };
         /** One personal token (never its secret) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getApiToken"];
         put?: never;
         post?: never;
         /** Revoke a personal token */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["revokeApiToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -345,85 +51,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rotate: new secret, same id and name */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        gracePeriodSeconds?: number;
-                    } | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rollApiToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -440,50 +68,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke all the caller's personal tokens */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never> | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            revoked: number;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["revokeAllApiTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -498,59 +83,7 @@ export interface paths {
             cookie?: never;
         };
         /** The scope catalogue, by category */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            categories: {
-                                name: string;
-                                scopes: {
-                                    category: string;
-                                    description: string;
-                                    scope: string;
-                                }[];
-                            }[];
-                            data: {
-                                category: string;
-                                description: string;
-                                scope: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listScopes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -567,84 +100,7 @@ export interface paths {
             cookie?: never;
         };
         /** Audit events, newest first; format=jsonl (or Accept: application/x-ndjson) exports every match as JSON lines */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    actor?: string;
-                    cursor?: string;
-                    format?: "json" | "jsonl";
-                    from?: string;
-                    limit?: number;
-                    since?: string;
-                    target?: string;
-                    to?: string;
-                    token?: string;
-                    until?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                action: string;
-                                actor: {
-                                    id: string | null;
-                                    name: string | null;
-                                    prefix: string | null;
-                                    type: string;
-                                    userId: string | null;
-                                };
-                                createdAt: string;
-                                hash: string;
-                                id: string;
-                                ip: string | null;
-                                metadata: {
-                                    [key: string]: unknown;
-                                };
-                                orgId: string;
-                                prevHash: string | null;
-                                requestId: string | null;
-                                seq: number;
-                                target: {
-                                    id: string | null;
-                                    type: string | null;
-                                };
-                                userAgent: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -663,66 +119,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept an invitation: creates the user and membership, starts a session */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        inviteToken: string;
-                        name: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Send back as X-CSRF-Token on unsafe requests made with the session cookie */
-                            csrfToken: string;
-                            expiresAt: string;
-                            org: {
-                                id: string;
-                                name: string;
-                                plan: string;
-                            } | null;
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["acceptInvite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -739,67 +136,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Email + password → session cookie */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        orgId?: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Send back as X-CSRF-Token on unsafe requests made with the session cookie */
-                            csrfToken: string;
-                            expiresAt: string;
-                            org: {
-                                id: string;
-                                name: string;
-                                plan: string;
-                            } | null;
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -816,42 +153,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** End the session */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Signed out; the cookie is cleared */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -866,72 +168,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller: principal, org, credential, effective scopes */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            credential: {
-                                expiresAt?: string | null;
-                                id?: string;
-                                kind?: string;
-                                name?: string;
-                                prefix?: string;
-                                type: "token" | "session";
-                            };
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            org: {
-                                id: string;
-                                name: string;
-                                plan: string;
-                            };
-                            principal: {
-                                email?: string;
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                type: "user" | "service_account" | "org";
-                            };
-                            role: string | null;
-                            scopes: string[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -948,127 +185,10 @@ export interface paths {
             cookie?: never;
         };
         /** List members */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                email: string;
-                                name: string;
-                                role: string;
-                                status: "active" | "suspended";
-                                updatedAt: string;
-                                userId: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listMembers"];
         put?: never;
         /** Add a user by email: an existing user joins at once, anyone else gets an invitation */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        role: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            invitation: {
-                                createdAt: string;
-                                email: string;
-                                expiresAt: string;
-                                id: string;
-                                role: string;
-                                /** @enum {string} */
-                                status: "invited";
-                            } | null;
-                            /** @description Shown once; pass to POST /v1/auth/accept-invite */
-                            inviteToken: string | null;
-                            member: {
-                                createdAt: string;
-                                email: string;
-                                name: string;
-                                role: string;
-                                status: "active" | "suspended";
-                                updatedAt: string;
-                                userId: string;
-                            } | null;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["addMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1083,158 +203,15 @@ export interface paths {
             cookie?: never;
         };
         /** One member */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            email: string;
-                            name: string;
-                            role: string;
-                            status: "active" | "suspended";
-                            updatedAt: string;
-                            userId: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMember"];
         put?: never;
         post?: never;
         /** Remove a member (revokes their personal tokens in this org) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            removed: boolean;
-                            revokedTokens: number;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["removeMember"];
         options?: never;
         head?: never;
         /** Change role or status (suspended/active) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        role?: string;
-                        status?: "active" | "suspended";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            email: string;
-                            name: string;
-                            role: string;
-                            status: "active" | "suspended";
-                            updatedAt: string;
-                            userId: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateMember"];
         trace?: never;
     };
     "/v1/org": {
@@ -1245,154 +222,14 @@ export interface paths {
             cookie?: never;
         };
         /** The current org: plan, seats, policy */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            features: {
-                                auditLog: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            name: string;
-                            plan: string;
-                            policy: {
-                                maxLifetimeDays: number | null;
-                                maxPersonalTokensPerUser: number | null;
-                                requireExpiry: boolean;
-                            };
-                            seats: {
-                                available: number | null;
-                                breakdown: {
-                                    invitations: number;
-                                    members: number;
-                                    teamTokens: number;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                limit: number | null;
-                                used: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getOrg"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Rename, change policy, or change plan (plan: session only) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        plan?: string;
-                        policy?: {
-                            maxLifetimeDays?: number | null;
-                            maxPersonalTokensPerUser?: number | null;
-                            requireExpiry?: boolean;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            features: {
-                                auditLog: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            name: string;
-                            plan: string;
-                            policy: {
-                                maxLifetimeDays: number | null;
-                                maxPersonalTokensPerUser: number | null;
-                                requireExpiry: boolean;
-                            };
-                            seats: {
-                                available: number | null;
-                                breakdown: {
-                                    invitations: number;
-                                    members: number;
-                                    teamTokens: number;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                limit: number | null;
-                                used: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateOrg"];
         trace?: never;
     };
     "/v1/orgs": {
@@ -1405,77 +242,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create an org; the signed-in user becomes its owner (session only) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            features: {
-                                auditLog: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            name: string;
-                            plan: string;
-                            policy: {
-                                maxLifetimeDays: number | null;
-                                maxPersonalTokensPerUser: number | null;
-                                requireExpiry: boolean;
-                            };
-                            seats: {
-                                available: number | null;
-                                breakdown: {
-                                    invitations: number;
-                                    members: number;
-                                    teamTokens: number;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                limit: number | null;
-                                used: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createOrg"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1490,52 +257,7 @@ export interface paths {
             cookie?: never;
         };
         /** Roles and their scopes */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                description: string;
-                                name: string;
-                                rank: number;
-                                scopes: string[];
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listRoles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1552,55 +274,7 @@ export interface paths {
             cookie?: never;
         };
         /** Seat limit, used, breakdown */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            available: number | null;
-                            breakdown: {
-                                invitations: number;
-                                members: number;
-                                teamTokens: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                            limit: number | null;
-                            used: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getSeats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1617,122 +291,10 @@ export interface paths {
             cookie?: never;
         };
         /** List service accounts */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                grants: {
-                                    resources: string[] | null;
-                                    scopes: string[];
-                                    team: string | null;
-                                }[];
-                                id: string;
-                                name: string;
-                                resources: string[] | null;
-                                scopes: string[];
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listServiceAccounts"];
         put?: never;
         /** Create a service account with a grant */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        resources?: string[] | null;
-                        scopes: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            name: string;
-                            resources: string[] | null;
-                            scopes: string[];
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createServiceAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1747,167 +309,15 @@ export interface paths {
             cookie?: never;
         };
         /** One service account */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            name: string;
-                            resources: string[] | null;
-                            scopes: string[];
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getServiceAccount"];
         put?: never;
         post?: never;
         /** Delete a service account and revoke all its tokens */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            deleted: boolean;
-                            revokedTokens: number;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteServiceAccount"];
         options?: never;
         head?: never;
         /** Rename or change grants (narrowing narrows its tokens at once; widening never widens existing tokens) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        resources?: string[] | null;
-                        scopes?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            name: string;
-                            resources: string[] | null;
-                            scopes: string[];
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateServiceAccount"];
         trace?: never;
     };
     "/v1/service-accounts/{id}/tokens": {
@@ -1918,169 +328,10 @@ export interface paths {
             cookie?: never;
         };
         /** The account's tokens */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                createdBy: {
-                                    id: string | null;
-                                    type: string;
-                                };
-                                expiresAt: string | null;
-                                grants: {
-                                    resources: string[] | null;
-                                    scopes: string[];
-                                    team: string | null;
-                                }[];
-                                id: string;
-                                inheritsOwnerPermissions: boolean;
-                                /** @enum {string} */
-                                kind: "personal" | "service";
-                                lastUsedAt: string | null;
-                                lastUsedIp: string | null;
-                                lastUserAgent: string | null;
-                                name: string;
-                                ownerUserId: string | null;
-                                prefix: string;
-                                revokedAt: string | null;
-                                role: string | null;
-                                rolledAt: string | null;
-                                scopes: string[];
-                                serviceAccountId: string | null;
-                                /** @enum {string} */
-                                status: "active" | "revoked" | "expired";
-                                teamId: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listServiceAccountTokens"];
         put?: never;
         /** Issue a token; its scopes default to the account's and can only narrow them */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        /** @enum {string|null} */
-                        expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
-                        name: string;
-                        resources?: string[];
-                        scopes?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createServiceAccountToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2098,77 +349,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke one of the account's tokens */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tokenId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["revokeServiceAccountToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2184,86 +365,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Roll one of the account's tokens */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tokenId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        gracePeriodSeconds?: number;
-                    } | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rollServiceAccountToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2278,104 +380,10 @@ export interface paths {
             cookie?: never;
         };
         /** Teams the caller can read */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                id: string;
-                                name: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTeams"];
         put?: never;
         /** Create a team */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            id: string;
-                            name: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createTeam"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2390,150 +398,15 @@ export interface paths {
             cookie?: never;
         };
         /** One team */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            id: string;
-                            name: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getTeam"];
         put?: never;
         post?: never;
         /** Delete a team: removes member grants and attachments, revokes the tokens it issued */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            deleted: boolean;
-                            detachedTokens: number;
-                            revokedTokens: number;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteTeam"];
         options?: never;
         head?: never;
         /** Rename a team */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            id: string;
-                            name: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateTeam"];
         trace?: never;
     };
     "/v1/teams/{id}/members": {
@@ -2544,118 +417,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's members and their grants */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                email: string;
-                                name: string;
-                                resources: string[] | null;
-                                scopes: string[];
-                                updatedAt: string;
-                                userId: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTeamMembers"];
         put?: never;
         /** Add an org member to the team with a grant */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        resources?: string[] | null;
-                        scopes: string[];
-                        userId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            email: string;
-                            name: string;
-                            resources: string[] | null;
-                            scopes: string[];
-                            updatedAt: string;
-                            userId: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["addTeamMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2673,108 +438,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a member from the team */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            removed: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["removeTeamMember"];
         options?: never;
         head?: never;
         /** Change a member's grant in the team */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        resources?: string[] | null;
-                        scopes: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            email: string;
-                            name: string;
-                            resources: string[] | null;
-                            scopes: string[];
-                            updatedAt: string;
-                            userId: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateTeamMember"];
         trace?: never;
     };
     "/v1/teams/{id}/tokens": {
@@ -2785,169 +453,10 @@ export interface paths {
             cookie?: never;
         };
         /** Tokens issued by or attached to the team */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                createdBy: {
-                                    id: string | null;
-                                    type: string;
-                                };
-                                expiresAt: string | null;
-                                grants: {
-                                    resources: string[] | null;
-                                    scopes: string[];
-                                    team: string | null;
-                                }[];
-                                id: string;
-                                inheritsOwnerPermissions: boolean;
-                                /** @enum {string} */
-                                kind: "personal" | "service";
-                                lastUsedAt: string | null;
-                                lastUsedIp: string | null;
-                                lastUserAgent: string | null;
-                                name: string;
-                                ownerUserId: string | null;
-                                prefix: string;
-                                revokedAt: string | null;
-                                role: string | null;
-                                rolledAt: string | null;
-                                scopes: string[];
-                                serviceAccountId: string | null;
-                                /** @enum {string} */
-                                status: "active" | "revoked" | "expired";
-                                teamId: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTeamTokens"];
         put?: never;
         /** Issue a new team token (takes a seat) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        /** @enum {string|null} */
-                        expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
-                        name: string;
-                        resources?: string[] | null;
-                        scopes: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createTeamToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2963,157 +472,10 @@ export interface paths {
         };
         get?: never;
         /** Attach an existing service token with a grant (takes a seat), or change its grant */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tokenId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        resources?: string[] | null;
-                        scopes: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["attachTeamToken"];
         post?: never;
         /** Detach a token from the team (frees its seat) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tokenId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["detachTeamToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3127,170 +489,10 @@ export interface paths {
             cookie?: never;
         };
         /** Every token in the org, filterable by kind, status, owner, team */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    kind?: "personal" | "service";
-                    limit?: number;
-                    owner?: string;
-                    status?: "active" | "revoked" | "expired";
-                    team?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                createdAt: string;
-                                createdBy: {
-                                    id: string | null;
-                                    type: string;
-                                };
-                                expiresAt: string | null;
-                                grants: {
-                                    resources: string[] | null;
-                                    scopes: string[];
-                                    team: string | null;
-                                }[];
-                                id: string;
-                                inheritsOwnerPermissions: boolean;
-                                /** @enum {string} */
-                                kind: "personal" | "service";
-                                lastUsedAt: string | null;
-                                lastUsedIp: string | null;
-                                lastUserAgent: string | null;
-                                name: string;
-                                ownerUserId: string | null;
-                                prefix: string;
-                                revokedAt: string | null;
-                                role: string | null;
-                                rolledAt: string | null;
-                                scopes: string[];
-                                serviceAccountId: string | null;
-                                /** @enum {string} */
-                                status: "active" | "revoked" | "expired";
-                                teamId: string | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTokens"];
         put?: never;
         /** Create an org API key: a service token owned by the org, with a role (≤ yours) or scopes */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        /** @enum {string|null} */
-                        expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
-                        name: string;
-                        resources?: string[];
-                        role?: string;
-                        scopes?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3305,149 +507,11 @@ export interface paths {
             cookie?: never;
         };
         /** Any token in the org */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getToken"];
         put?: never;
         post?: never;
         /** Revoke any token in the org */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3463,85 +527,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Roll any token in the org */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        gracePeriodSeconds?: number;
-                    } | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            createdAt: string;
-                            createdBy: {
-                                id: string | null;
-                                type: string;
-                            };
-                            expiresAt: string | null;
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            id: string;
-                            inheritsOwnerPermissions: boolean;
-                            /** @enum {string} */
-                            kind: "personal" | "service";
-                            lastUsedAt: string | null;
-                            lastUsedIp: string | null;
-                            lastUserAgent: string | null;
-                            name: string;
-                            ownerUserId: string | null;
-                            prefix: string;
-                            revokedAt: string | null;
-                            role: string | null;
-                            rolledAt: string | null;
-                            scopes: string[];
-                            serviceAccountId: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
-                            teamId: string | null;
-                        } & {
-                            /** @description The plaintext, shown only in this response */
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rollToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3558,52 +544,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mass revocation: every live token in the org (optionally one kind), in one transaction */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        kind?: "personal" | "service";
-                    } | null;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            revoked: number;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["revokeAllTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3620,85 +561,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Check a token and, optionally, a scope on a resource in a team */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        ip?: string;
-                        resource?: string;
-                        scope?: string;
-                        team?: string;
-                        /** @description The token to check (its plaintext is never logged or echoed) */
-                        token: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["def-0"];
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            allowed: boolean;
-                            /** @enum {string} */
-                            code: "VALID" | "NOT_FOUND" | "MALFORMED" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "FORBIDDEN" | "RATE_LIMITED" | "IP_NOT_ALLOWED";
-                            grants: {
-                                resources: string[] | null;
-                                scopes: string[];
-                                team: string | null;
-                            }[];
-                            org: {
-                                id: string;
-                                name: string;
-                                plan: string;
-                            } | null;
-                            principal: {
-                                email?: string;
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                type: "user" | "service_account" | "org";
-                            } | null;
-                            scopes: string[];
-                            token: {
-                                expiresAt: string | null;
-                                id: string;
-                                kind: string;
-                                name: string;
-                                prefix: string;
-                            } | null;
-                            valid: boolean;
-                        };
-                    };
-                };
-            };
+        post: operations["verifyToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/verify/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Server-sent events for verifiers: which cached verify answers to drop (the credential's org only) */
+        get: operations["subscribeVerifyEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3732,4 +612,3233 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listApiTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "active" | "revoked" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            createdBy: {
+                                id: string | null;
+                                type: string;
+                            };
+                            expiresAt: string | null;
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            id: string;
+                            inheritsOwnerPermissions: boolean;
+                            /** @enum {string} */
+                            kind: "personal" | "service";
+                            lastUsedAt: string | null;
+                            lastUsedIp: string | null;
+                            lastUserAgent: string | null;
+                            name: string;
+                            ownerUserId: string | null;
+                            prefix: string;
+                            revokedAt: string | null;
+                            role: string | null;
+                            rolledAt: string | null;
+                            scopes: string[];
+                            serviceAccountId: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            teamId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string | null;
+                    /** @enum {string|null} */
+                    expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
+                    name: string;
+                    resources?: string[];
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    getApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    revokeApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rollApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gracePeriodSeconds?: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeAllApiTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                    };
+                };
+            };
+        };
+    };
+    listScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            name: string;
+                            scopes: {
+                                category: string;
+                                description: string;
+                                scope: string;
+                            }[];
+                        }[];
+                        data: {
+                            category: string;
+                            description: string;
+                            scope: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                cursor?: string;
+                format?: "json" | "jsonl";
+                from?: string;
+                limit?: number;
+                since?: string;
+                target?: string;
+                to?: string;
+                token?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            action: string;
+                            actor: {
+                                id: string | null;
+                                name: string | null;
+                                prefix: string | null;
+                                type: string;
+                                userId: string | null;
+                            };
+                            createdAt: string;
+                            hash: string;
+                            id: string;
+                            ip: string | null;
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            orgId: string;
+                            prevHash: string | null;
+                            requestId: string | null;
+                            seq: number;
+                            target: {
+                                id: string | null;
+                                type: string | null;
+                            };
+                            userAgent: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    acceptInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inviteToken: string;
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send back as X-CSRF-Token on unsafe requests made with the session cookie */
+                        csrfToken: string;
+                        expiresAt: string;
+                        org: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                        } | null;
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    orgId?: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send back as X-CSRF-Token on unsafe requests made with the session cookie */
+                        csrfToken: string;
+                        expiresAt: string;
+                        org: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                        } | null;
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Signed out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credential: {
+                            expiresAt?: string | null;
+                            id?: string;
+                            kind?: string;
+                            name?: string;
+                            prefix?: string;
+                            type: "token" | "session";
+                        };
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        org: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                        };
+                        principal: {
+                            email?: string;
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "user" | "service_account" | "org";
+                        };
+                        role: string | null;
+                        scopes: string[];
+                    };
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            email: string;
+                            name: string;
+                            role: string;
+                            status: "active" | "suspended";
+                            updatedAt: string;
+                            userId: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    role: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitation: {
+                            createdAt: string;
+                            email: string;
+                            expiresAt: string;
+                            id: string;
+                            role: string;
+                            /** @enum {string} */
+                            status: "invited";
+                        } | null;
+                        /** @description Shown once; pass to POST /v1/auth/accept-invite */
+                        inviteToken: string | null;
+                        member: {
+                            createdAt: string;
+                            email: string;
+                            name: string;
+                            role: string;
+                            status: "active" | "suspended";
+                            updatedAt: string;
+                            userId: string;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    getMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        email: string;
+                        name: string;
+                        role: string;
+                        status: "active" | "suspended";
+                        updatedAt: string;
+                        userId: string;
+                    };
+                };
+            };
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        removed: boolean;
+                        revokedTokens: number;
+                    };
+                };
+            };
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role?: string;
+                    status?: "active" | "suspended";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        email: string;
+                        name: string;
+                        role: string;
+                        status: "active" | "suspended";
+                        updatedAt: string;
+                        userId: string;
+                    };
+                };
+            };
+        };
+    };
+    getOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        features: {
+                            auditLog: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        name: string;
+                        plan: string;
+                        policy: {
+                            maxLifetimeDays: number | null;
+                            maxPersonalTokensPerUser: number | null;
+                            requireExpiry: boolean;
+                        };
+                        seats: {
+                            available: number | null;
+                            breakdown: {
+                                invitations: number;
+                                members: number;
+                                teamTokens: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            limit: number | null;
+                            used: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    plan?: string;
+                    policy?: {
+                        maxLifetimeDays?: number | null;
+                        maxPersonalTokensPerUser?: number | null;
+                        requireExpiry?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        features: {
+                            auditLog: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        name: string;
+                        plan: string;
+                        policy: {
+                            maxLifetimeDays: number | null;
+                            maxPersonalTokensPerUser: number | null;
+                            requireExpiry: boolean;
+                        };
+                        seats: {
+                            available: number | null;
+                            breakdown: {
+                                invitations: number;
+                                members: number;
+                                teamTokens: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            limit: number | null;
+                            used: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        features: {
+                            auditLog: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        name: string;
+                        plan: string;
+                        policy: {
+                            maxLifetimeDays: number | null;
+                            maxPersonalTokensPerUser: number | null;
+                            requireExpiry: boolean;
+                        };
+                        seats: {
+                            available: number | null;
+                            breakdown: {
+                                invitations: number;
+                                members: number;
+                                teamTokens: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            limit: number | null;
+                            used: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            description: string;
+                            name: string;
+                            rank: number;
+                            scopes: string[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    getSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: number | null;
+                        breakdown: {
+                            invitations: number;
+                            members: number;
+                            teamTokens: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        limit: number | null;
+                        used: number;
+                    };
+                };
+            };
+        };
+    };
+    listServiceAccounts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            id: string;
+                            name: string;
+                            resources: string[] | null;
+                            scopes: string[];
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    resources?: string[] | null;
+                    scopes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        name: string;
+                        resources: string[] | null;
+                        scopes: string[];
+                        updatedAt: string;
+                    };
+                };
+            };
+        };
+    };
+    getServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        name: string;
+                        resources: string[] | null;
+                        scopes: string[];
+                        updatedAt: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted: boolean;
+                        revokedTokens: number;
+                    };
+                };
+            };
+        };
+    };
+    updateServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    resources?: string[] | null;
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        name: string;
+                        resources: string[] | null;
+                        scopes: string[];
+                        updatedAt: string;
+                    };
+                };
+            };
+        };
+    };
+    listServiceAccountTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            createdBy: {
+                                id: string | null;
+                                type: string;
+                            };
+                            expiresAt: string | null;
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            id: string;
+                            inheritsOwnerPermissions: boolean;
+                            /** @enum {string} */
+                            kind: "personal" | "service";
+                            lastUsedAt: string | null;
+                            lastUsedIp: string | null;
+                            lastUserAgent: string | null;
+                            name: string;
+                            ownerUserId: string | null;
+                            prefix: string;
+                            revokedAt: string | null;
+                            role: string | null;
+                            rolledAt: string | null;
+                            scopes: string[];
+                            serviceAccountId: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            teamId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createServiceAccountToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string | null;
+                    /** @enum {string|null} */
+                    expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
+                    name: string;
+                    resources?: string[];
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeServiceAccountToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rollServiceAccountToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gracePeriodSeconds?: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    listTeams: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            id: string;
+                            name: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                    };
+                };
+            };
+        };
+    };
+    getTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted: boolean;
+                        detachedTokens: number;
+                        revokedTokens: number;
+                    };
+                };
+            };
+        };
+    };
+    updateTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                    };
+                };
+            };
+        };
+    };
+    listTeamMembers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            email: string;
+                            name: string;
+                            resources: string[] | null;
+                            scopes: string[];
+                            updatedAt: string;
+                            userId: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    addTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resources?: string[] | null;
+                    scopes: string[];
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        email: string;
+                        name: string;
+                        resources: string[] | null;
+                        scopes: string[];
+                        updatedAt: string;
+                        userId: string;
+                    };
+                };
+            };
+        };
+    };
+    removeTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        removed: boolean;
+                    };
+                };
+            };
+        };
+    };
+    updateTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resources?: string[] | null;
+                    scopes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        email: string;
+                        name: string;
+                        resources: string[] | null;
+                        scopes: string[];
+                        updatedAt: string;
+                        userId: string;
+                    };
+                };
+            };
+        };
+    };
+    listTeamTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            createdBy: {
+                                id: string | null;
+                                type: string;
+                            };
+                            expiresAt: string | null;
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            id: string;
+                            inheritsOwnerPermissions: boolean;
+                            /** @enum {string} */
+                            kind: "personal" | "service";
+                            lastUsedAt: string | null;
+                            lastUsedIp: string | null;
+                            lastUserAgent: string | null;
+                            name: string;
+                            ownerUserId: string | null;
+                            prefix: string;
+                            revokedAt: string | null;
+                            role: string | null;
+                            rolledAt: string | null;
+                            scopes: string[];
+                            serviceAccountId: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            teamId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createTeamToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string | null;
+                    /** @enum {string|null} */
+                    expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
+                    name: string;
+                    resources?: string[] | null;
+                    scopes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    attachTeamToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resources?: string[] | null;
+                    scopes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    detachTeamToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                kind?: "personal" | "service";
+                limit?: number;
+                owner?: string;
+                status?: "active" | "revoked" | "expired";
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            createdBy: {
+                                id: string | null;
+                                type: string;
+                            };
+                            expiresAt: string | null;
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            id: string;
+                            inheritsOwnerPermissions: boolean;
+                            /** @enum {string} */
+                            kind: "personal" | "service";
+                            lastUsedAt: string | null;
+                            lastUsedIp: string | null;
+                            lastUserAgent: string | null;
+                            name: string;
+                            ownerUserId: string | null;
+                            prefix: string;
+                            revokedAt: string | null;
+                            role: string | null;
+                            rolledAt: string | null;
+                            scopes: string[];
+                            serviceAccountId: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            teamId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string | null;
+                    /** @enum {string|null} */
+                    expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
+                    name: string;
+                    resources?: string[];
+                    role?: string;
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    getToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rollToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gracePeriodSeconds?: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        prefix: string;
+                        revokedAt: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    } & {
+                        /** @description The plaintext, shown only in this response */
+                        token: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeAllTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    kind?: "personal" | "service";
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                    };
+                };
+            };
+        };
+    };
+    verifyToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ip?: string;
+                    resource?: string;
+                    scope?: string;
+                    team?: string;
+                    /** @description The token to check (its plaintext is never logged or echoed) */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: boolean;
+                        /** @enum {string} */
+                        code: "VALID" | "NOT_FOUND" | "MALFORMED" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "FORBIDDEN" | "RATE_LIMITED" | "IP_NOT_ALLOWED";
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        org: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                        } | null;
+                        principal: {
+                            email?: string;
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "user" | "service_account" | "org";
+                        } | null;
+                        scopes: string[];
+                        token: {
+                            expiresAt: string | null;
+                            id: string;
+                            kind: string;
+                            name: string;
+                            prefix: string;
+                            /** @description When the presented value stops working because the token was rolled (the grace period's end); null otherwise */
+                            secretValidUntil: string | null;
+                        } | null;
+                        valid: boolean;
+                    };
+                };
+            };
+        };
+    };
+    subscribeVerifyEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description text/event-stream: `ready` once subscribed, `invalidate` with {orgId, tokenIds} or {orgId, all: true} after each change that can alter a verify answer, `heartbeat` when idle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+        };
+    };
+}
