@@ -30,6 +30,7 @@ export const errorCatalogue = {
   approval_pending: { status: 403, title: 'Token awaiting approval' },
   not_found: { status: 404, title: 'Not found' },
   route_not_found: { status: 404, title: 'Route not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
   name_taken: { status: 409, title: 'Name already in use' },
   token_limit_reached: { status: 409, title: 'Token limit reached' },
   seat_limit_reached: { status: 409, title: 'Seat limit reached' },

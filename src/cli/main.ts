@@ -96,6 +96,13 @@ function program(setCode: (code: number) => void): Command {
       }
     });
 
+  cli
+    .command('mcp')
+    .description("Serve the MCP tools over stdio for an AI assistant, acting with the CLI's profile (or LATCHKEY_URL + LATCHKEY_TOKEN)")
+    .option('--profile <name>', 'credentials profile (default $LATCHKEY_PROFILE or the current one)')
+    // Loaded on demand: the MCP SDK is not needed by any other command.
+    .action(async (opts: { profile?: string }) => setCode(await (await import('./mcp.js')).mcpCommand(opts)));
+
   registerClientCommands(cli, setCode);
   return cli;
 }

@@ -28,6 +28,7 @@ import { teamRoutes } from '../teams/routes.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { WebhookDispatcher } from '../webhooks/delivery.js';
 import { TokenSweeper } from '../tokens/sweep.js';
+import { mcpRoutes } from '../mcp/routes.js';
 import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
 import { authHook, ctxOf } from './auth.js';
 import { metaRoutes } from './meta-routes.js';
@@ -218,6 +219,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(webhookRoutes, { deps });
   await app.register(verifyEventRoutes, { deps, hub: verifyEvents });
   await app.register(leakRoutes, { deps });
+  await app.register(mcpRoutes);
   await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
