@@ -149,6 +149,20 @@ export interface ServiceAccountsTable {
   deleted_at: string | null;
 }
 
+/** Uses of a token on one UTC day (`day` is YYYY-MM-DD). */
+export interface TokenUsageDailyTable {
+  token_id: string;
+  day: string;
+  count: number;
+}
+
+/** The last time a token was used from an IP. */
+export interface TokenUsageIpsTable {
+  token_id: string;
+  ip: string;
+  last_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -162,4 +176,6 @@ export interface Database {
   team_members: TeamMembersTable;
   token_attachments: TokenAttachmentsTable;
   service_accounts: ServiceAccountsTable;
+  token_usage_daily: TokenUsageDailyTable;
+  token_usage_ips: TokenUsageIpsTable;
 }

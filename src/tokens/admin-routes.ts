@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { Expiry, Id, IdParams, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, TokenSchema } from '../http/schemas.js';
+import { orgTokenUsage } from './usage.js';
+import { UsageQuery, UsageSchema } from './usage-schemas.js';
 import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
 
 const tags = ['Tokens (org-wide)'];
@@ -57,6 +59,12 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
 
   app.get('/v1/tokens/:id', { schema: { tags, summary: 'Any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     getOrgToken(deps, ctxOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/tokens/:id/usage',
+    { schema: { tags, summary: "Any token's uses per day (zeros included) and its last five distinct IPs", params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
+    (request) => orgTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
   app.post('/v1/tokens/:id/roll', { schema: { tags, summary: 'Roll any token in the org', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } }, async (request, reply) =>

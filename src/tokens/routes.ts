@@ -13,6 +13,8 @@ import {
   rollPersonalToken,
 } from './service.js';
 import { verifyToken } from './verify.js';
+import { personalTokenUsage } from './usage.js';
+import { UsageQuery, UsageSchema } from './usage-schemas.js';
 
 const tags = ['Personal access tokens'];
 
@@ -70,6 +72,12 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
 
   app.get('/v1/api-tokens/:id', { schema: { tags, summary: 'One personal token (never its secret)', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     getPersonalToken(deps, ctxOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/api-tokens/:id/usage',
+    { schema: { tags, summary: 'Uses per day (zeros included) and the last five distinct IPs', params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
+    (request) => personalTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
   app.delete('/v1/api-tokens/:id', { schema: { tags, summary: 'Revoke a personal token', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
