@@ -29,6 +29,7 @@ import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
+import { defaultDashboardDir, registerDashboard, securityHeaders } from './dashboard.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -41,6 +42,8 @@ export interface BuildOptions {
   logLevel?: string;
   /** An already-open database; otherwise one is opened from config.databaseUrl. */
   database?: DatabaseHandle;
+  /** The built dashboard (web/dist); default: found next to the package; null: none. */
+  dashboardDir?: string | null;
 }
 
 export interface BuiltApp {
@@ -131,7 +134,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // The API speaks JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  securityHeaders(app);
+  const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
+  app.setNotFoundHandler(dashboardDir ? await registerDashboard(app, dashboardDir, notFoundHandler) : notFoundHandler);
   app.addSchema(Problem);
 
   await app.register(cookie);
