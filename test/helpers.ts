@@ -51,6 +51,8 @@ export interface TestAppOptions {
   clock?: ManualClock;
   overrides?: LoadConfigOptions['overrides'];
   dataDir?: string;
+  /** The built dashboard to serve (default: web/dist when built; null: none). */
+  dashboardDir?: string | null;
 }
 
 /** The database this test project runs on (vitest.config.ts sets it per project). */
@@ -86,7 +88,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
   const pepper = randomBytes(32);
-  const { app, deps } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: 'debug' });
+  const { app, deps } = await buildApp({
+    config,
+    pepper,
+    clock: clock as Clock,
+    logStream: log,
+    logLevel: 'debug',
+    ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}),
+  });
   return {
     app,
     deps,

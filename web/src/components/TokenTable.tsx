@@ -70,8 +70,10 @@ export function TokenTable({ tokens, actions, caption, empty }: { tokens: Token[
                   <ScopeList scopes={token.scopes} inherits={token.inheritsOwnerPermissions} />
                 </td>
                 <td data-label="Last used">
-                  <RelativeTime iso={token.lastUsedAt} />
-                  {token.lastUsedIp && <span className="muted small block">from {token.lastUsedIp}</span>}
+                  <div>
+                    <RelativeTime iso={token.lastUsedAt} />
+                    {token.lastUsedIp && <span className="muted small block">from {token.lastUsedIp}</span>}
+                  </div>
                 </td>
                 <td data-label="Expires">
                   <RelativeTime iso={token.expiresAt} />

@@ -31,8 +31,10 @@ export function AuditTable({ events, caption }: { events: AuditEvent[]; caption:
                 <RelativeTime iso={event.createdAt} />
               </td>
               <td data-label="Actor">
-                {actorLabel(event)}
-                <span className="muted small block">{event.actor.type === 'token' ? 'token' : event.actor.type === 'user' ? 'person' : event.actor.type}</span>
+                <div>
+                  {actorLabel(event)}
+                  <span className="muted small block">{event.actor.type === 'token' ? 'token' : event.actor.type === 'user' ? 'person' : event.actor.type}</span>
+                </div>
               </td>
               <td data-label="Action">
                 <code>{event.action}</code>
