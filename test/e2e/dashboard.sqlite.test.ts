@@ -195,6 +195,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await chart.locator('rect').count()).toBe(30);
     expect(await page.getByRole('list', { name: 'Last IPs' }).getByRole('listitem').allTextContents()).toEqual(['203.0.113.7', '203.0.113.8']);
     await expectAccessible('token-detail');
+    await page.goBack();
+    await row('busy bot').waitFor();
+    await screenshot(page, 'tokens-list');
   });
 
   it('service accounts: create, issue a token (verifies with its scope), delete (the token dies)', async () => {
