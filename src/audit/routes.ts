@@ -43,7 +43,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
     '/v1/audit-events',
     {
       schema: {
-        tags: ['Audit log'],
+        operationId: 'listAuditEvents', tags: ['Audit log'],
         summary: 'Audit events, newest first; format=jsonl (or Accept: application/x-ndjson) exports every match as JSON lines',
         querystring: AuditQuery,
         response: { 200: Type.Object({ data: Type.Array(AuditEvent), nextCursor: Nullable(Type.String()) }) },

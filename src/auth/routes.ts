@@ -35,7 +35,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        tags,
+        operationId: 'login', tags,
         summary: 'Email + password → session cookie',
         body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }), orgId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
         response: { 200: SessionResponse },
@@ -49,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        tags,
+        operationId: 'acceptInvite', tags,
         summary: 'Accept an invitation: creates the user and membership, starts a session',
         body: Type.Object({ inviteToken: Type.String({ maxLength: 256 }), password: Password, name: Name }, { additionalProperties: false }),
         response: { 201: SessionResponse },
@@ -60,7 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.get(
     '/v1/auth/session',
-    { config: { auth: 'session' }, schema: { tags, summary: 'The current session and its CSRF token (for a page reloaded after sign-in)', response: { 200: SessionResponse } } },
+    { config: { auth: 'session' }, schema: { operationId: 'getSession', tags, summary: 'The current session and its CSRF token (for a page reloaded after sign-in)', response: { 200: SessionResponse } } },
     async (request, reply) => {
       if (!request.session) throw new AppError('unauthorized');
       const org = request.actor?.org ?? null;
@@ -70,7 +70,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.post(
     '/v1/auth/logout',
-    { config: { auth: 'session' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
+    { config: { auth: 'session' }, schema: { operationId: 'logout', tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });

@@ -31,7 +31,7 @@ const Role = Type.String({ minLength: 1, maxLength: 50 });
 const UserParams = Type.Object({ userId: Id }, { additionalProperties: false });
 
 export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/members', { schema: { tags, summary: 'List members', querystring: ListQuery, response: { 200: listOf(Member) } } }, (request) =>
+  app.get('/v1/members', { schema: { operationId: 'listMembers', tags, summary: 'List members', querystring: ListQuery, response: { 200: listOf(Member) } } }, (request) =>
     listMembers(deps, ctxOf(request), request.query),
   );
 
@@ -39,7 +39,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     '/v1/members',
     {
       schema: {
-        tags,
+        operationId: 'addMember', tags,
         summary: 'Add a user by email: an existing user joins at once, anyone else gets an invitation',
         body: Type.Object({ email: Email, role: Role }, { additionalProperties: false }),
         response: {
@@ -54,7 +54,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     async (request, reply) => reply.code(201).header('Cache-Control', 'no-store').send(await addMember(deps, ctxOf(request), request.body)),
   );
 
-  app.get('/v1/members/:userId', { schema: { tags, summary: 'One member', params: UserParams, response: { 200: Member } } }, (request) =>
+  app.get('/v1/members/:userId', { schema: { operationId: 'getMember', tags, summary: 'One member', params: UserParams, response: { 200: Member } } }, (request) =>
     getMember(deps, ctxOf(request), request.params.userId),
   );
 
@@ -62,7 +62,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     '/v1/members/:userId',
     {
       schema: {
-        tags,
+        operationId: 'updateMember', tags,
         summary: 'Change role or status (suspended/active)',
         params: UserParams,
         body: Type.Object(
@@ -77,7 +77,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.delete(
     '/v1/members/:userId',
-    { schema: { tags, summary: "Remove a member (revokes their personal tokens in this org)", params: UserParams, response: { 200: Type.Object({ removed: Type.Boolean(), revokedTokens: Type.Integer() }) } } },
+    { schema: { operationId: 'removeMember', tags, summary: "Remove a member (revokes their personal tokens in this org)", params: UserParams, response: { 200: Type.Object({ removed: Type.Boolean(), revokedTokens: Type.Integer() }) } } },
     async (request) => ({ removed: true, ...(await removeMember(deps, ctxOf(request), request.params.userId)) }),
   );
 };

@@ -46,7 +46,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     '/v1/orgs',
     {
       config: { auth: 'session' },
-      schema: { tags, summary: 'Create an org; the signed-in user becomes its owner (session only)', body: Type.Object({ name: Name }, { additionalProperties: false }), response: { 201: OrgSchema } },
+      schema: { operationId: 'createOrg', tags, summary: 'Create an org; the signed-in user becomes its owner (session only)', body: Type.Object({ name: Name }, { additionalProperties: false }), response: { 201: OrgSchema } },
     },
     async (request, reply) => {
       const session = request.session;
@@ -62,6 +62,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
       config: { auth: 'session' },
       schema: {
         tags,
+        operationId: 'listOrgs',
         summary: 'The orgs the signed-in person belongs to, with their role (session only)',
         response: {
           200: Type.Object({
@@ -82,6 +83,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     {
       schema: {
         tags,
+        operationId: 'listPlans',
         summary: "The deployment's plans: seat limit and features",
         response: {
           200: Type.Object({
@@ -97,13 +99,13 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     },
   );
 
-  app.get('/v1/org', { schema: { tags, summary: 'The current org: plan, seats, policy', response: { 200: OrgSchema } } }, (request) => getOrg(deps, ctxOf(request)));
+  app.get('/v1/org', { schema: { operationId: 'getOrg', tags, summary: 'The current org: plan, seats, policy', response: { 200: OrgSchema } } }, (request) => getOrg(deps, ctxOf(request)));
 
   app.patch(
     '/v1/org',
     {
       schema: {
-        tags,
+        operationId: 'updateOrg', tags,
         summary: 'Rename, change policy, or change plan (plan: session only)',
         body: Type.Object({ name: Type.Optional(Name), plan: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), policy: Type.Optional(PolicyPatch) }, { additionalProperties: false }),
         response: { 200: OrgSchema },
@@ -112,5 +114,5 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     (request) => updateOrg(deps, ctxOf(request), request.body),
   );
 
-  app.get('/v1/seats', { schema: { tags, summary: 'Seat limit, used, breakdown', response: { 200: Seats } } }, (request) => getSeats(deps, ctxOf(request)));
+  app.get('/v1/seats', { schema: { operationId: 'getSeats', tags, summary: 'Seat limit, used, breakdown', response: { 200: Seats } } }, (request) => getSeats(deps, ctxOf(request)));
 };

@@ -26,7 +26,7 @@ const Role = Type.Object({ name: Type.String(), rank: Type.Integer(), descriptio
 const ScopeEntry = Type.Object({ scope: Type.String(), category: Type.String(), description: Type.String() });
 
 export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/me', { schema: { tags: ['Identity'], summary: 'The caller: principal, org, credential, effective scopes', response: { 200: MeResponse } } }, (request) => {
+  app.get('/v1/me', { schema: { operationId: 'getMe', tags: ['Identity'], summary: 'The caller: principal, org, credential, effective scopes', response: { 200: MeResponse } } }, (request) => {
     const { actor } = ctxOf(request);
     const c = actor.credential;
     const credential =
@@ -34,7 +34,7 @@ export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     return { principal: actor.principal, org: actor.org, credential, role: actor.role, scopes: scopesOf(actor.grants), grants: actor.grants };
   });
 
-  app.get('/v1/roles', { schema: { tags: ['Identity'], summary: 'Roles and their scopes', response: { 200: Type.Object({ data: Type.Array(Role), nextCursor: Nullable(Type.String()) }) } } }, (request) => {
+  app.get('/v1/roles', { schema: { operationId: 'listRoles', tags: ['Roles and scopes'], summary: 'Roles and their scopes', response: { 200: Type.Object({ data: Type.Array(Role), nextCursor: Nullable(Type.String()) }) } } }, (request) => {
     ctxOf(request);
     return { data: deps.config.roles, nextCursor: null };
   });
@@ -43,7 +43,7 @@ export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/v1/api-tokens/scopes',
     {
       schema: {
-        tags: ['Personal access tokens'],
+        operationId: 'listScopes', tags: ['Roles and scopes'],
         summary: 'The scope catalogue, by category',
         response: {
           200: Type.Object({

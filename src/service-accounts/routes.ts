@@ -31,17 +31,17 @@ const ServiceAccount = Type.Object({
 const TokenParams = Type.Object({ id: Id, tokenId: Id }, { additionalProperties: false });
 
 export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/service-accounts', { schema: { tags, summary: 'List service accounts', querystring: ListQuery, response: { 200: listOf(ServiceAccount) } } }, (request) =>
+  app.get('/v1/service-accounts', { schema: { operationId: 'listServiceAccounts', tags, summary: 'List service accounts', querystring: ListQuery, response: { 200: listOf(ServiceAccount) } } }, (request) =>
     listServiceAccounts(deps, ctxOf(request), request.query),
   );
 
   app.post(
     '/v1/service-accounts',
-    { schema: { tags, summary: 'Create a service account with a grant', body: Type.Object({ name: Name, ...GrantBody }, { additionalProperties: false }), response: { 201: ServiceAccount } } },
+    { schema: { operationId: 'createServiceAccount', tags, summary: 'Create a service account with a grant', body: Type.Object({ name: Name, ...GrantBody }, { additionalProperties: false }), response: { 201: ServiceAccount } } },
     async (request, reply) => reply.code(201).send(await createServiceAccount(deps, ctxOf(request), { ...request.body, resources: request.body.resources ?? undefined })),
   );
 
-  app.get('/v1/service-accounts/:id', { schema: { tags, summary: 'One service account', params: IdParams, response: { 200: ServiceAccount } } }, (request) =>
+  app.get('/v1/service-accounts/:id', { schema: { operationId: 'getServiceAccount', tags, summary: 'One service account', params: IdParams, response: { 200: ServiceAccount } } }, (request) =>
     getServiceAccount(deps, ctxOf(request), request.params.id),
   );
 
@@ -49,7 +49,7 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
     '/v1/service-accounts/:id',
     {
       schema: {
-        tags,
+        operationId: 'updateServiceAccount', tags,
         summary: 'Rename or change grants (narrowing narrows its tokens at once; widening never widens existing tokens)',
         params: IdParams,
         body: Type.Object(
@@ -64,11 +64,11 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
 
   app.delete(
     '/v1/service-accounts/:id',
-    { schema: { tags, summary: 'Delete a service account and revoke all its tokens', params: IdParams, response: { 200: Type.Object({ deleted: Type.Boolean(), revokedTokens: Type.Integer() }) } } },
+    { schema: { operationId: 'deleteServiceAccount', tags, summary: 'Delete a service account and revoke all its tokens', params: IdParams, response: { 200: Type.Object({ deleted: Type.Boolean(), revokedTokens: Type.Integer() }) } } },
     (request) => deleteServiceAccount(deps, ctxOf(request), request.params.id),
   );
 
-  app.get('/v1/service-accounts/:id/tokens', { schema: { tags, summary: "The account's tokens", params: IdParams, querystring: ListQuery, response: { 200: listOf(TokenSchema) } } }, (request) =>
+  app.get('/v1/service-accounts/:id/tokens', { schema: { operationId: 'listServiceAccountTokens', tags, summary: "The account's tokens", params: IdParams, querystring: ListQuery, response: { 200: listOf(TokenSchema) } } }, (request) =>
     listServiceAccountTokens(deps, ctxOf(request), request.params.id, request.query),
   );
 
@@ -76,7 +76,7 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
     '/v1/service-accounts/:id/tokens',
     {
       schema: {
-        tags,
+        operationId: 'createServiceAccountToken', tags,
         summary: "Issue a token; its scopes default to the account's and can only narrow them",
         params: IdParams,
         body: Type.Object(
@@ -91,12 +91,12 @@ export const serviceAccountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = a
 
   app.post(
     '/v1/service-accounts/:id/tokens/:tokenId/roll',
-    { schema: { tags, summary: "Roll one of the account's tokens", params: TokenParams, body: RollBody, response: { 200: MintedTokenSchema } } },
+    { schema: { operationId: 'rollServiceAccountToken', tags, summary: "Roll one of the account's tokens", params: TokenParams, body: RollBody, response: { 200: MintedTokenSchema } } },
     async (request, reply) =>
       reply.header('Cache-Control', 'no-store').send(await rollServiceAccountToken(deps, ctxOf(request), request.params.id, request.params.tokenId, request.body?.gracePeriodSeconds ?? 0)),
   );
 
-  app.delete('/v1/service-accounts/:id/tokens/:tokenId', { schema: { tags, summary: "Revoke one of the account's tokens", params: TokenParams, response: { 200: TokenSchema } } }, (request) =>
+  app.delete('/v1/service-accounts/:id/tokens/:tokenId', { schema: { operationId: 'revokeServiceAccountToken', tags, summary: "Revoke one of the account's tokens", params: TokenParams, response: { 200: TokenSchema } } }, (request) =>
     revokeServiceAccountToken(deps, ctxOf(request), request.params.id, request.params.tokenId),
   );
 };

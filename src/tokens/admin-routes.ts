@@ -8,7 +8,7 @@ import { orgTokenUsage } from './usage.js';
 import { UsageQuery, UsageSchema } from './usage-schemas.js';
 import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken } from './admin.js';
 
-const tags = ['Tokens (org-wide)'];
+const tags = ['Org-wide tokens'];
 const Kind = Type.Union([Type.Literal('personal'), Type.Literal('service')]);
 
 const Filters = Type.Object(
@@ -34,13 +34,13 @@ const ApiKeyBody = Type.Object(
 );
 
 export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/tokens', { schema: { tags, summary: 'Every token in the org, filterable by kind, status, owner, team', querystring: Filters, response: { 200: listOf(TokenSchema) } } }, (request) =>
+  app.get('/v1/tokens', { schema: { operationId: 'listTokens', tags, summary: 'Every token in the org, filterable by kind, status, owner, team', querystring: Filters, response: { 200: listOf(TokenSchema) } } }, (request) =>
     listOrgTokens(deps, ctxOf(request), request.query),
   );
 
   app.post(
     '/v1/tokens',
-    { schema: { tags, summary: 'Create an org API key: a service token owned by the org, with a role (≤ yours) or scopes', body: ApiKeyBody, response: { 201: MintedTokenSchema } } },
+    { schema: { operationId: 'createToken', tags, summary: 'Create an org API key: a service token owned by the org, with a role (≤ yours) or scopes', body: ApiKeyBody, response: { 201: MintedTokenSchema } } },
     async (request, reply) => reply.code(201).header('Cache-Control', 'no-store').send(await createOrgApiKey(deps, ctxOf(request), request.body)),
   );
 
@@ -48,7 +48,7 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/v1/tokens/revoke-all',
     {
       schema: {
-        tags,
+        operationId: 'revokeAllTokens', tags,
         summary: 'Mass revocation: every live token in the org (optionally one kind), in one transaction',
         body: Type.Optional(Type.Union([Type.Object({ kind: Type.Optional(Kind) }, { additionalProperties: false }), Type.Null()])),
         response: { 200: Type.Object({ revoked: Type.Integer() }) },
@@ -57,21 +57,21 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     (request) => revokeAllOrgTokens(deps, ctxOf(request), request.body ?? {}),
   );
 
-  app.get('/v1/tokens/:id', { schema: { tags, summary: 'Any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
+  app.get('/v1/tokens/:id', { schema: { operationId: 'getToken', tags, summary: 'Any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     getOrgToken(deps, ctxOf(request), request.params.id),
   );
 
   app.get(
     '/v1/tokens/:id/usage',
-    { schema: { tags, summary: "Any token's uses per day (zeros included) and its last five distinct IPs", params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
+    { schema: { operationId: 'getTokenUsage', tags, summary: "Any token's uses per day (zeros included) and its last five distinct IPs", params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
     (request) => orgTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
-  app.post('/v1/tokens/:id/roll', { schema: { tags, summary: 'Roll any token in the org', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } }, async (request, reply) =>
+  app.post('/v1/tokens/:id/roll', { schema: { operationId: 'rollToken', tags, summary: 'Roll any token in the org', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } }, async (request, reply) =>
     reply.header('Cache-Control', 'no-store').send(await rollOrgToken(deps, ctxOf(request), request.params.id, request.body?.gracePeriodSeconds ?? 0)),
   );
 
-  app.delete('/v1/tokens/:id', { schema: { tags, summary: 'Revoke any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
+  app.delete('/v1/tokens/:id', { schema: { operationId: 'revokeToken', tags, summary: 'Revoke any token in the org', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     revokeOrgToken(deps, ctxOf(request), request.params.id),
   );
 };

@@ -61,32 +61,32 @@ const VerifyResponse = Type.Object({
 });
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/api-tokens', { schema: { tags, summary: "The caller's personal tokens", querystring: ListTokensQuery, response: { 200: listOf(TokenSchema) } } }, (request) =>
+  app.get('/v1/api-tokens', { schema: { operationId: 'listApiTokens', tags, summary: "The caller's personal tokens", querystring: ListTokensQuery, response: { 200: listOf(TokenSchema) } } }, (request) =>
     listPersonalTokens(deps, ctxOf(request), request.query),
   );
 
-  app.post('/v1/api-tokens', { schema: { tags, summary: 'Mint a personal token', body: MintBody, response: { 201: MintedTokenSchema } } }, async (request, reply) => {
+  app.post('/v1/api-tokens', { schema: { operationId: 'createApiToken', tags, summary: 'Mint a personal token', body: MintBody, response: { 201: MintedTokenSchema } } }, async (request, reply) => {
     const minted = await mintPersonalToken(deps, ctxOf(request), request.body);
     return reply.code(201).header('Cache-Control', 'no-store').send(minted);
   });
 
-  app.get('/v1/api-tokens/:id', { schema: { tags, summary: 'One personal token (never its secret)', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
+  app.get('/v1/api-tokens/:id', { schema: { operationId: 'getApiToken', tags, summary: 'One personal token (never its secret)', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     getPersonalToken(deps, ctxOf(request), request.params.id),
   );
 
   app.get(
     '/v1/api-tokens/:id/usage',
-    { schema: { tags, summary: 'Uses per day (zeros included) and the last five distinct IPs', params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
+    { schema: { operationId: 'getApiTokenUsage', tags, summary: 'Uses per day (zeros included) and the last five distinct IPs', params: IdParams, querystring: UsageQuery, response: { 200: UsageSchema } } },
     (request) => personalTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
-  app.delete('/v1/api-tokens/:id', { schema: { tags, summary: 'Revoke a personal token', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
+  app.delete('/v1/api-tokens/:id', { schema: { operationId: 'revokeApiToken', tags, summary: 'Revoke a personal token', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
     revokePersonalToken(deps, ctxOf(request), request.params.id),
   );
 
   app.post(
     '/v1/api-tokens/:id/roll',
-    { schema: { tags, summary: 'Rotate: new secret, same id and name', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } },
+    { schema: { operationId: 'rollApiToken', tags, summary: 'Rotate: new secret, same id and name', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } },
     async (request, reply) => {
       const rolled = await rollPersonalToken(deps, ctxOf(request), request.params.id, request.body?.gracePeriodSeconds ?? 0);
       return reply.header('Cache-Control', 'no-store').send(rolled);
@@ -95,13 +95,13 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
 
   app.post(
     '/v1/api-tokens/revoke-all',
-    { schema: { tags, summary: "Revoke all the caller's personal tokens", body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])), response: { 200: Type.Object({ revoked: Type.Integer() }) } } },
+    { schema: { operationId: 'revokeAllApiTokens', tags, summary: "Revoke all the caller's personal tokens", body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])), response: { 200: Type.Object({ revoked: Type.Integer() }) } } },
     (request) => revokeAllPersonalTokens(deps, ctxOf(request)),
   );
 
   app.post(
     '/v1/verify',
-    { schema: { tags: ['Verification'], summary: 'Check a token and, optionally, a scope on a resource in a team', body: VerifyBody, response: { 200: VerifyResponse } } },
+    { schema: { operationId: 'verifyToken', tags: ['Verification'], summary: 'Check a token and, optionally, a scope on a resource in a team', body: VerifyBody, response: { 200: VerifyResponse } } },
     (request) => verifyToken(deps, ctxOf(request), request.body),
   );
 };
