@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // `npm test` runs the whole suite twice: on SQLite, and on PostgreSQL when
@@ -11,7 +12,17 @@ const include = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 const sqliteOnly = ['**/*.sqlite.test.ts'];
 const postgresOnly = ['test/multinode/**'];
 
+// Tests import '@latchkey/sdk' from its sources (as typecheck does, through the
+// package's `latchkey-source` export condition), so they never run a stale build.
+const sdkSource = fileURLToPath(new URL('./packages/sdk/src/', import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@latchkey\/sdk$/, replacement: `${sdkSource}index.ts` },
+      { find: /^@latchkey\/sdk\/(fastify|express)$/, replacement: `${sdkSource}$1.ts` },
+    ],
+  },
   test: {
     include,
     testTimeout: 30_000,

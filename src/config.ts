@@ -24,6 +24,16 @@ export interface TokenCacheOptions {
 
 export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
 
+/** The verifiers' push channel, GET /v1/verify/events (tokens/verify-events.ts). */
+export interface VerifyEventsOptions {
+  /** How often an idle stream gets a heartbeat, so both ends notice a dead connection. */
+  heartbeatMs: number;
+  /** A stream whose unsent output grows past this is closed (its verifier reconnects and starts afresh). */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_VERIFY_EVENTS: VerifyEventsOptions = { heartbeatMs: 15_000, maxBufferedBytes: 64 * 1024 };
+
 export interface PlanDefinition {
   name: string;
   seatLimit: number | null;
@@ -46,6 +56,7 @@ export interface Config {
   inviteTtlSeconds: number;
   lastUseFlushMs: number;
   tokenCache: TokenCacheOptions;
+  verifyEvents: VerifyEventsOptions;
   /** scrypt cost parameter N for passwords. */
   passwordCost: number;
   cookieSecure: boolean;
@@ -70,6 +81,7 @@ interface FileConfig {
   sessionTtlSeconds?: number;
   lastUseFlushMs?: number;
   tokenCache?: Partial<TokenCacheOptions>;
+  verifyEvents?: Partial<VerifyEventsOptions>;
 }
 
 export class ConfigError extends Error {}
@@ -146,6 +158,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     inviteTtlSeconds: 7 * 86_400,
     lastUseFlushMs: file.lastUseFlushMs ?? 1000,
     tokenCache: { ...DEFAULT_TOKEN_CACHE, ...file.tokenCache },
+    verifyEvents: { ...DEFAULT_VERIFY_EVENTS, ...file.verifyEvents },
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
     trustProxy: options.overrides?.trustProxy ?? env.LATCHKEY_TRUST_PROXY === 'true',

@@ -15,13 +15,13 @@ export interface Deps {
   clock: Clock;
   hasher: SecretHasher;
   lastUse: LastUseRecorder;
-  /** Called after a committed change to an org's state (see db/change.ts). */
-  changed(orgId: string): Promise<void>;
+  /** Called after a committed change to an org's state (see db/change.ts; `tokenIds` as there). */
+  changed(orgId: string, tokenIds?: readonly string[]): Promise<void>;
   /**
    * Called inside a change's transaction so other nodes hear of it when it commits
    * (PostgreSQL NOTIFY, see db/notify.ts); absent where there are no other nodes.
    */
-  publishChange?(trx: Transaction<Database>, orgId: string): Promise<void>;
+  publishChange?(trx: Transaction<Database>, orgId: string, tokenIds?: readonly string[]): Promise<void>;
   /** The verification cache (tokens/cache.ts); absent in the CLI, which always reads the database. */
   tokenCache?: TokenCache;
 }

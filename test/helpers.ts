@@ -10,6 +10,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { ManualClock, type Clock } from '../src/clock.js';
 import { loadConfig, type LoadConfigOptions } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
+import type { VerifyEventHub } from '../src/tokens/verify-events.js';
 import type { Deps } from '../src/deps.js';
 import { initialize } from '../src/orgs/bootstrap.js';
 import { hashPassword } from '../src/auth/passwords.js';
@@ -44,6 +45,8 @@ export interface TestApp {
   dataDir: string;
   log: LogCapture;
   pepper: Buffer;
+  /** The app's verify event streams (GET /v1/verify/events). */
+  verifyEvents: VerifyEventHub;
   close(): Promise<void>;
 }
 
@@ -88,7 +91,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
   const pepper = randomBytes(32);
-  const { app, deps } = await buildApp({
+  const { app, deps, verifyEvents } = await buildApp({
     config,
     pepper,
     clock: clock as Clock,
@@ -103,6 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     dataDir,
     log,
     pepper,
+    verifyEvents,
     close: async () => {
       await app.close();
       // A caller's own data directory may be opened again, so its database stays

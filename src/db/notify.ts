@@ -11,17 +11,36 @@ import type { Database } from './schema.js';
 export const CHANGES_CHANNEL = 'latchkey_changes';
 
 /**
- * The payload is `<orgId> <origin>`: the node that made the change has already
- * invalidated its own cache after commit, so its listener skips its own echo
- * (which would otherwise throw away the entries re-read since).
+ * The payload is `<orgId> <origin> <tokens>`: the node that made the change has
+ * already invalidated its own cache after commit, so its listener skips its own
+ * echo (which would otherwise throw away the entries re-read since). `<tokens>`
+ * is `*` (any token's verify answer may have changed) or the comma-separated ids
+ * of the tokens whose answers may have (possibly none), for verifiers
+ * (GET /v1/verify/events).
  */
-export async function publishChange(trx: Transaction<Database>, orgId: string, origin: string): Promise<void> {
-  await sql`select pg_notify(${CHANGES_CHANNEL}, ${`${orgId} ${origin}`})`.execute(trx);
+export async function publishChange(trx: Transaction<Database>, orgId: string, origin: string, tokenIds?: readonly string[]): Promise<void> {
+  await sql`select pg_notify(${CHANGES_CHANNEL}, ${`${orgId} ${origin} ${encodeTokenIds(tokenIds)}`})`.execute(trx);
+}
+
+/** NOTIFY payloads must stay under 8000 bytes; a longer list is sent as "all". */
+const MAX_TOKEN_LIST = 6000;
+
+function encodeTokenIds(tokenIds: readonly string[] | undefined): string {
+  if (tokenIds === undefined) return '*';
+  const list = tokenIds.join(',');
+  return list.length > MAX_TOKEN_LIST ? '*' : list;
+}
+
+/** Parses a payload; a payload without the token part (an older node's) means "all". */
+export function parseChange(payload: string): { orgId: string; origin: string; tokenIds: string[] | undefined } | null {
+  const [orgId, origin = '', tokens = '*'] = payload.split(' ', 3);
+  if (!orgId) return null;
+  return { orgId, origin, tokenIds: tokens === '*' ? undefined : tokens.split(',').filter(Boolean) };
 }
 
 export interface ChangeListenerEvents {
-  /** An org's state changed on some node (this one included). */
-  onChange(orgId: string): void;
+  /** An org's state changed on another node (`tokenIds` as in db/change.ts). */
+  onChange(orgId: string, tokenIds: string[] | undefined): void;
   /** Whether every change is being heard from now on. */
   onListening(listening: boolean): void;
   onError?(error: unknown): void;
@@ -83,8 +102,8 @@ export class ChangeListener {
     client.on('end', () => onLost());
     client.on('notification', (message) => {
       if (message.channel !== CHANGES_CHANNEL || !message.payload) return;
-      const [orgId, origin] = message.payload.split(' ', 2);
-      if (orgId && origin !== this.origin) this.events.onChange(orgId);
+      const change = parseChange(message.payload);
+      if (change && change.origin !== this.origin) this.events.onChange(change.orgId, change.tokenIds);
     });
     try {
       await client.connect();

@@ -25,6 +25,7 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { VerifyEventHub, verifyEventRoutes } from '../tokens/verify-events.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
@@ -51,6 +52,8 @@ export interface BuiltApp {
   deps: Deps;
   /** On PostgreSQL, the connection that hears other nodes' changes. */
   changeListener: ChangeListener | null;
+  /** The verifiers' event streams (GET /v1/verify/events). */
+  verifyEvents: VerifyEventHub;
 }
 
 /** Header, cookie and body fields that hold secrets; pino replaces them in every log line. */
@@ -99,15 +102,25 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // other nodes' (PostgreSQL) through the listener.
   const tokenCache = new TokenCache(deps, config.tokenCache);
   deps.tokenCache = tokenCache;
-  deps.changed = async (orgId) => tokenCache.invalidateOrg(orgId);
+  // So are the SDK verifiers holding GET /v1/verify/events, after the node's own cache.
+  const verifyEvents = new VerifyEventHub(config.verifyEvents);
+  const onChange = (orgId: string, tokenIds?: readonly string[]) => {
+    tokenCache.invalidateOrg(orgId);
+    verifyEvents.publish(orgId, tokenIds);
+  };
+  deps.changed = async (orgId, tokenIds) => onChange(orgId, tokenIds);
   let listener: ChangeListener | null = null;
   if (handle.dialect === 'postgres') {
     const origin = newId('node');
-    deps.publishChange = (trx, orgId) => publishChange(trx, orgId, origin);
+    deps.publishChange = (trx, orgId, tokenIds) => publishChange(trx, orgId, origin, tokenIds);
     tokenCache.setListening(false);
+    verifyEvents.setListening(false);
     listener = new ChangeListener(handle.url ?? config.databaseUrl, origin, {
-      onChange: (orgId) => tokenCache.invalidateOrg(orgId),
-      onListening: (listening) => tokenCache.setListening(listening),
+      onChange,
+      onListening: (listening) => {
+        tokenCache.setListening(listening);
+        verifyEvents.setListening(listening);
+      },
       onError: (error) => logger.warn({ err: error }, 'change listener lost its connection; verification cache off until it is back'),
     });
     await listener.start();
@@ -167,6 +180,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     if (!request.is404) await authenticate(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  // Event streams never finish on their own; ended first so closing does not wait for them.
+  app.addHook('preClose', async () => verifyEvents.close());
   app.addHook('onClose', async () => {
     await listener?.stop();
     await lastUse.stop();
@@ -183,8 +198,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(verifyEventRoutes, { deps, hub: verifyEvents });
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();
-  return { app: app as unknown as FastifyInstance, deps, changeListener: listener };
+  return { app: app as unknown as FastifyInstance, deps, changeListener: listener, verifyEvents };
 }

@@ -48,7 +48,7 @@ export function ctxOf(request: FastifyRequest): Ctx {
   return { actor: request.actor, ...callMeta(request) };
 }
 
-function presentedToken(request: FastifyRequest): string | null {
+export function presentedToken(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer +(\S+) *$/i.exec(authorization);

@@ -290,7 +290,7 @@ export async function attachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
       targetId: tokenId,
       metadata: { name: token.name, prefix: token.prefix, teamId: id, from: grantOf(existing, id), to: grant },
     });
-  });
+  }, [tokenId]);
   return (await viewsOf(deps, actor.org.id, [token])).get(tokenId) as TokenView;
 }
 
@@ -308,7 +308,7 @@ export async function detachTeamToken(deps: Deps, ctx: Ctx, id: string, tokenId:
       targetId: tokenId,
       metadata: { name: token.name, prefix: token.prefix, teamId: id },
     });
-  });
+  }, [tokenId]);
   return (await viewsOf(deps, actor.org.id, [token])).get(tokenId) as TokenView;
 }
 

@@ -131,6 +131,12 @@ async function loadPolicy(deps: Deps, orgId: string) {
   return parsePolicy(org.policy);
 }
 
+/**
+ * Minting changes no verify answer: the new value was never presented (it is
+ * fresh from the CSPRNG), so verifiers have nothing cached about it.
+ */
+const NO_VERIFY_ANSWER_CHANGES: readonly string[] = [];
+
 export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersonalInput): Promise<MintedToken> {
   const { actor } = ctx;
   const userId = requireSelfService(actor, 'tokens:manage');
@@ -177,7 +183,7 @@ export async function mintPersonalToken(deps: Deps, ctx: Ctx, input: MintPersona
       metadata: { name: minted.row.name, prefix: minted.row.prefix, kind: 'personal', scopes: grants?.flatMap((g) => g.scopes) ?? null, expiresAt },
     });
     return minted;
-  });
+  }, NO_VERIFY_ANSWER_CHANGES);
   return { ...toTokenView(row, now.toISOString(), { inherited: await ownerGrants(deps, actor) }), token: secret };
 }
 
@@ -234,6 +240,7 @@ export async function getPersonalToken(deps: Deps, ctx: Ctx, id: string): Promis
 
 export const MAX_GRACE_SECONDS = 86_400;
 
+
 /** New secret, same id and name; the old secret stops working now or after the grace period. */
 export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, gracePeriodSeconds: number): Promise<{ row: TokensTable; secret: string }> {
   const now = deps.clock.now();
@@ -269,7 +276,7 @@ export async function rollTokenRow(deps: Deps, ctx: Ctx, row: TokensTable, grace
       targetId: row.id,
       metadata: { name: row.name, previousPrefix: row.prefix, prefix, gracePeriodSeconds },
     });
-  });
+  }, [row.id]);
   return { row: { ...row, prefix, rolled_at: nowIso }, secret };
 }
 
@@ -315,7 +322,7 @@ export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Pr
       targetId: row.id,
       metadata: { name: row.name, prefix: row.prefix, kind: row.kind },
     });
-  });
+  }, [row.id]);
   return { ...row, revoked_at: nowIso };
 }
 
@@ -403,7 +410,7 @@ export async function mintServiceToken(deps: Deps, ctx: Ctx, input: MintServiceI
     });
     if (input.attachment?.team) await insertAttachment(trx, deps, ctx, minted.row, input.attachment);
     return minted;
-  });
+  }, NO_VERIFY_ANSWER_CHANGES);
   const attachments = input.attachment ? [input.attachment] : [];
   // A key with a fixed role shows that role's scopes: they are what it holds.
   return { ...toTokenView(row, now.toISOString(), { inherited: roleGrants(deps.config, row.role), attachments }), token: secret };

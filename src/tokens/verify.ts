@@ -21,7 +21,8 @@ export interface VerifyResult {
   valid: boolean;
   code: VerifyCode;
   allowed: boolean;
-  token: { id: string; name: string; kind: 'personal' | 'service'; prefix: string; expiresAt: string | null } | null;
+  /** `secretValidUntil`: when the presented value stops working because the token was rolled (its grace period's end), else null. */
+  token: { id: string; name: string; kind: 'personal' | 'service'; prefix: string; expiresAt: string | null; secretValidUntil: string | null } | null;
   principal: Principal | null;
   org: OrgRef | null;
   scopes: string[];
@@ -55,7 +56,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     return {
       ...INVALID,
       code: resolution.code,
-      token: { id: t.id, name: t.name, kind: t.kind, prefix: t.prefix, expiresAt: t.expires_at },
+      token: { id: t.id, name: t.name, kind: t.kind, prefix: t.prefix, expiresAt: t.expires_at, secretValidUntil: null },
     };
   }
   const { actor, token } = resolution;
@@ -75,7 +76,7 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     valid: true,
     code: allowed ? 'VALID' : 'FORBIDDEN',
     allowed,
-    token: { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at },
+    token: { id: token.id, name: token.name, kind: token.kind, prefix: token.prefix, expiresAt: token.expires_at, secretValidUntil: resolution.secretValidUntil },
     principal: actor.principal,
     org: actor.org,
     scopes: scopeListOf(actor.grants),
