@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, describeError } from '../../api/client';
 import { can, useMe, useRoles } from '../../api/queries';
-import type { Invitation, Member, Page } from '../../api/types';
+import type { Member, MemberAdded, Page } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CopyOnceDialog } from '../../components/CopyOnceDialog';
 import { Dialog } from '../../components/Dialog';
@@ -174,7 +174,7 @@ function InviteDialog({ roles, onClose, onInvited }: { roles: string[]; onClose:
         onSubmit={async (event) => {
           event.preventDefault();
           try {
-            const result = await api.post<{ member: Member | null; invitation: Invitation | null; inviteToken: string | null }>('/v1/members', { email: email.trim(), role });
+            const result = await api.post<MemberAdded>('/v1/members', { email: email.trim(), role });
             await onInvited(result.inviteToken ? `${window.location.origin}/accept-invite#token=${encodeURIComponent(result.inviteToken)}` : null);
           } catch (caught) {
             setError(caught);
