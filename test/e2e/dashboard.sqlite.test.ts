@@ -25,9 +25,9 @@ async function verify(token: string, scope?: string) {
 }
 
 /** axe-core on the current page (and whatever dialog is open): no serious or critical violation. */
-async function expectAccessible(name: string) {
-  await screenshot(page, name);
-  const violations = await seriousViolations(page);
+async function expectAccessible(name: string, on: Page = page) {
+  await screenshot(on, name);
+  const violations = await seriousViolations(on);
   expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
   pagesChecked.push(name);
 }
@@ -262,6 +262,22 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Invite' }).click();
     const link = await takeSecret('Invitation link');
     expect(link).toMatch(new RegExp(`^${base}/accept-invite#token=`));
+    // The invited person opens the link in their own browser and joins.
+    const guest = await browser.newContext();
+    const invited = await guest.newPage();
+    const invitedErrors = watchConsole(invited);
+    await invited.goto(link);
+    await invited.getByRole('heading', { name: 'Accept invitation' }).waitFor();
+    await expectAccessible('accept-invite', invited);
+    await invited.getByLabel('Your name').fill('New Person');
+    await invited.getByLabel('Choose a password').fill('a long enough password');
+    await invited.getByRole('button', { name: 'Accept invitation' }).click();
+    await invited.getByRole('heading', { level: 1, name: 'Personal access tokens' }).waitFor();
+    expect(invited.url()).toBe(`${base}/tokens`);
+    expect(invitedErrors).toEqual([]);
+    await guest.close();
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: 'new.person@example.com' }).waitFor();
     const memberRow = page.getByRole('row').filter({ hasText: member.email });
     await memberRow.getByRole('button', { name: 'Suspend' }).click();
     await memberRow.getByRole('button', { name: 'Reactivate' }).waitFor();
