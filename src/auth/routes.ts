@@ -35,9 +35,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        operationId: 'login', tags,
-        summary: 'Email + password → session cookie',
-        body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }), orgId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        operationId: 'login',
+        tags,
+        summary: 'Sign in with email and password',
+        description:
+          'Starts a session: the `latchkey_session` cookie (HttpOnly, SameSite=Strict) and, in the body, the `csrfToken` that unsafe requests made with the cookie send back as `X-CSRF-Token`. A wrong email or password is 401, with no hint which.',
+        body: Type.Object(
+          {
+            email: Email,
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            orgId: Type.Optional(Type.String({ maxLength: 64, description: 'The org to act in, for a person in several (default: their first)' })),
+          },
+          { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] },
+        ),
         response: { 200: SessionResponse },
       },
     },
@@ -49,9 +59,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
-        operationId: 'acceptInvite', tags,
-        summary: 'Accept an invitation: creates the user and membership, starts a session',
-        body: Type.Object({ inviteToken: Type.String({ maxLength: 256 }), password: Password, name: Name }, { additionalProperties: false }),
+        operationId: 'acceptInvite',
+        tags,
+        summary: 'Accept an invitation',
+        description: 'Creates the user and their membership with the invited role, and starts a session as POST /v1/auth/login does. An invitation works once, until it expires.',
+        body: Type.Object(
+          {
+            inviteToken: Type.String({ maxLength: 256, description: 'The inviteToken from POST /v1/members' }),
+            password: Type.String({ ...Password, description: 'At least 8 characters' }),
+            name: Name,
+          },
+          { additionalProperties: false, examples: [{ inviteToken: 'inv_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5', password: 'correct horse battery staple', name: 'Ada' }] },
+        ),
         response: { 201: SessionResponse },
       },
     },
@@ -60,7 +79,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.get(
     '/v1/auth/session',
-    { config: { auth: 'session' }, schema: { operationId: 'getSession', tags, summary: 'The current session and its CSRF token (for a page reloaded after sign-in)', response: { 200: SessionResponse } } },
+    { config: { auth: 'session' }, schema: { operationId: 'getSession', tags, summary: 'Get the current session', description: 'The signed-in person, the default org and the CSRF token again, for a dashboard page reloaded after sign-in. Session only.', response: { 200: SessionResponse } } },
     async (request, reply) => {
       if (!request.session) throw new AppError('unauthorized');
       const org = request.actor?.org ?? null;
@@ -70,7 +89,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.post(
     '/v1/auth/logout',
-    { config: { auth: 'session' }, schema: { operationId: 'logout', tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
+        {
+      config: { auth: 'session' },
+      schema: {
+        operationId: 'logout',
+        tags,
+        summary: 'Sign out',
+        description: 'Ends the session and clears its cookie. Tokens are not affected.',
+        response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) },
+      },
+    },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
