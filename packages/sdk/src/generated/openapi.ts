@@ -12,10 +12,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's personal tokens */
+        /**
+         * List the caller's personal tokens
+         * @description Newest first, revoked and expired ones included (filter with `status`). Never shows a secret.
+         *
+         *     Needs the scope `tokens:read`.
+         */
         get: operations["listApiTokens"];
         put?: never;
-        /** Mint a personal token */
+        /**
+         * Mint a personal token
+         * @description The response carries the secret in `token`, the only time it is ever shown. Without `scopes` the token holds whatever its owner can do, re-evaluated on every request; with them, at most those. A token that mints can give no more than it holds, and the new token cannot outlive it.
+         *
+         *     Needs the scope `tokens:manage`.
+         */
         post: operations["createApiToken"];
         delete?: never;
         options?: never;
@@ -30,11 +40,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One personal token (never its secret) */
+        /**
+         * Get one of your personal tokens
+         * @description Its metadata, status and last use; never its secret. Another person’s token is 404.
+         *
+         *     Needs the scope `tokens:read`.
+         */
         get: operations["getApiToken"];
         put?: never;
         post?: never;
-        /** Revoke a personal token */
+        /**
+         * Revoke one of your personal tokens
+         * @description Immediate and permanent: the next request with it gets 401. It stays listed with `status: "revoked"`. A token may revoke itself.
+         *
+         *     Needs the scope `tokens:manage`.
+         */
         delete: operations["revokeApiToken"];
         options?: never;
         head?: never;
@@ -50,7 +70,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate: new secret, same id and name */
+        /**
+         * Roll (rotate) one of your personal tokens
+         * @description A new secret for the same id and name, shown once in `token`. The old value stops at once, or after `gracePeriodSeconds` (at most a day) for a zero-downtime roll-out. A narrowed token cannot roll a wider one.
+         *
+         *     Needs the scope `tokens:manage`.
+         */
         post: operations["rollApiToken"];
         delete?: never;
         options?: never;
@@ -65,7 +90,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Uses per day (zeros included) and the last five distinct IPs */
+        /**
+         * Usage of one of your personal tokens
+         * @description Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs, from counters the batched last-use flush keeps. Another person’s token is 404.
+         *
+         *     Needs the scope `tokens:read`.
+         */
         get: operations["getApiTokenUsage"];
         put?: never;
         post?: never;
@@ -84,7 +114,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke all the caller's personal tokens */
+        /**
+         * Revoke all the caller's personal tokens
+         * @description Every live personal token of yours in this org, the calling one included, in one call.
+         *
+         *     Needs the scope `tokens:manage`.
+         */
         post: operations["revokeAllApiTokens"];
         delete?: never;
         options?: never;
@@ -99,7 +134,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The scope catalogue, by category */
+        /**
+         * List the scope catalogue
+         * @description Every scope a grant can name, flat and by category: the built-in management scopes and the host API’s own. Any credential may call it.
+         */
         get: operations["listScopes"];
         put?: never;
         post?: never;
@@ -116,7 +154,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit events, newest first; format=jsonl (or Accept: application/x-ndjson) exports every match as JSON lines */
+        /**
+         * List audit events
+         * @description Newest first, filtered by actor, token, action, target and time. With `format=jsonl` (or `Accept: application/x-ndjson`) every matching event is exported as JSON lines. Each event carries the hash chaining it to the previous one. Reading the log is a plan feature.
+         *
+         *     Needs the scope `audit:read`.
+         */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -135,7 +178,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an invitation: creates the user and membership, starts a session */
+        /**
+         * Accept an invitation
+         * @description Creates the user and their membership with the invited role, and starts a session as POST /v1/auth/login does. An invitation works once, until it expires.
+         */
         post: operations["acceptInvite"];
         delete?: never;
         options?: never;
@@ -152,7 +198,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email + password → session cookie */
+        /**
+         * Sign in with email and password
+         * @description Starts a session: the `latchkey_session` cookie (HttpOnly, SameSite=Strict) and, in the body, the `csrfToken` that unsafe requests made with the cookie send back as `X-CSRF-Token`. A wrong email or password is 401, with no hint which.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -169,7 +218,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session */
+        /**
+         * Sign out
+         * @description Ends the session and clears its cookie. Tokens are not affected.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -184,7 +236,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current session and its CSRF token (for a page reloaded after sign-in) */
+        /**
+         * Get the current session
+         * @description The signed-in person, the default org and the CSRF token again, for a dashboard page reloaded after sign-in. Session only.
+         */
         get: operations["getSession"];
         put?: never;
         post?: never;
@@ -201,7 +256,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller: principal, org, credential, effective scopes */
+        /**
+         * Get the caller
+         * @description The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request. Any credential may call it.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -218,10 +276,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members */
+        /**
+         * List members
+         * @description Everyone in the org with their role and status.
+         *
+         *     Needs the scope `members:read`.
+         */
         get: operations["listMembers"];
         put?: never;
-        /** Add a user by email: an existing user joins at once, anyone else gets an invitation */
+        /**
+         * Add a member by email
+         * @description An existing user joins at once with the role. Anyone else gets an invitation, and its `inviteToken` is returned once, to pass to POST /v1/auth/accept-invite. Either way a seat is taken.
+         *
+         *     Needs the scope `members:manage`.
+         */
         post: operations["addMember"];
         delete?: never;
         options?: never;
@@ -236,15 +304,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One member */
+        /**
+         * Get a member
+         * @description Their role and status in this org.
+         *
+         *     Needs the scope `members:read`.
+         */
         get: operations["getMember"];
         put?: never;
         post?: never;
-        /** Remove a member (revokes their personal tokens in this org) */
+        /**
+         * Remove a member
+         * @description Revokes their personal tokens in this org and drops their team grants, in one transaction.
+         *
+         *     Needs the scope `members:manage`.
+         */
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** Change role or status (suspended/active) */
+        /**
+         * Change a member's role or status
+         * @description Takes effect on their next request, tokens included: a downgrade narrows every token of theirs at once, and suspending them makes their tokens fail until they are active again. Nobody gives a role above their own.
+         *
+         *     Needs the scope `members:manage`.
+         */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -255,14 +338,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current org: plan, seats, policy */
+        /**
+         * Get the current org
+         * @description Its plan, seats, token policy and features.
+         *
+         *     Needs the scope `org:read`.
+         */
         get: operations["getOrg"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, change policy, or change plan (plan: session only) */
+        /**
+         * Change the current org
+         * @description Rename it or change its token policy. Changing the plan (billing) needs a session: with a token it is 403 `session_required`, whatever the scopes.
+         *
+         *     Needs the scope `org:manage`.
+         */
         patch: operations["updateOrg"];
         trace?: never;
     };
@@ -273,10 +366,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The orgs the signed-in person belongs to, with their role (session only) */
+        /**
+         * List your orgs
+         * @description The orgs the signed-in person belongs to, with their role and status there (the dashboard’s org switcher). Session only.
+         */
         get: operations["listOrgs"];
         put?: never;
-        /** Create an org; the signed-in user becomes its owner (session only) */
+        /**
+         * Create an org
+         * @description The signed-in person becomes its owner. Needs a session: no token can create an org (403 `session_required`).
+         */
         post: operations["createOrg"];
         delete?: never;
         options?: never;
@@ -291,7 +390,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The deployment's plans: seat limit and features */
+        /**
+         * List the plans
+         * @description The deployment's plans with their seat limits and features (the audit log is one).
+         */
         get: operations["listPlans"];
         put?: never;
         post?: never;
@@ -308,7 +410,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Roles and their scopes */
+        /**
+         * List roles
+         * @description Each role with its rank and the scopes it holds. Any credential may call it.
+         */
         get: operations["listRoles"];
         put?: never;
         post?: never;
@@ -325,7 +430,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seat limit, used, breakdown */
+        /**
+         * Get seat usage
+         * @description The limit, how many are used, and by what: members, team tokens and open invitations.
+         *
+         *     Needs the scope `org:read`.
+         */
         get: operations["getSeats"];
         put?: never;
         post?: never;
@@ -342,10 +452,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List service accounts */
+        /**
+         * List service accounts
+         * @description Every service account of the org with its grants.
+         *
+         *     Needs the scope `service_accounts:read`.
+         */
         get: operations["listServiceAccounts"];
         put?: never;
-        /** Create a service account with a grant */
+        /**
+         * Create a service account
+         * @description A machine principal with a grant (scopes, optionally limited to resources) within your own permissions; it survives member churn.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         post: operations["createServiceAccount"];
         delete?: never;
         options?: never;
@@ -360,15 +480,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One service account */
+        /**
+         * Get a service account
+         * @description Its name and current grants.
+         *
+         *     Needs the scope `service_accounts:read`.
+         */
         get: operations["getServiceAccount"];
         put?: never;
         post?: never;
-        /** Delete a service account and revoke all its tokens */
+        /**
+         * Delete a service account
+         * @description Revokes all its tokens in the same transaction.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         delete: operations["deleteServiceAccount"];
         options?: never;
         head?: never;
-        /** Rename or change grants (narrowing narrows its tokens at once; widening never widens existing tokens) */
+        /**
+         * Rename a service account or change its grants
+         * @description Narrowing the account narrows its tokens at once; widening it never widens tokens issued before.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         patch: operations["updateServiceAccount"];
         trace?: never;
     };
@@ -379,10 +514,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's tokens */
+        /**
+         * List a service account's tokens
+         * @description Newest first, revoked and expired ones included. Never shows a secret.
+         *
+         *     Needs the scope `service_accounts:read`.
+         */
         get: operations["listServiceAccountTokens"];
         put?: never;
-        /** Issue a token; its scopes default to the account's and can only narrow them */
+        /**
+         * Issue a token for a service account
+         * @description Its scopes default to the account's and can only narrow them; the account's later narrowing narrows it too. The secret is in `token`, shown once.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         post: operations["createServiceAccountToken"];
         delete?: never;
         options?: never;
@@ -400,7 +545,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke one of the account's tokens */
+        /**
+         * Revoke one of a service account's tokens
+         * @description Immediate and permanent: the next request with it gets 401.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         delete: operations["revokeServiceAccountToken"];
         options?: never;
         head?: never;
@@ -416,7 +566,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Roll one of the account's tokens */
+        /**
+         * Roll one of a service account's tokens
+         * @description A new secret for the same id, shown once in `token`; the old value stops at once or after `gracePeriodSeconds`. The caller must hold everything the token can do.
+         *
+         *     Needs the scope `service_accounts:manage`.
+         */
         post: operations["rollServiceAccountToken"];
         delete?: never;
         options?: never;
@@ -431,10 +586,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teams the caller can read */
+        /**
+         * List teams
+         * @description Every team with `teams:read` org-wide; otherwise the teams where the caller holds `teams:read` through a team grant.
+         *
+         *     Needs the scope `teams:read`.
+         */
         get: operations["listTeams"];
         put?: never;
-        /** Create a team */
+        /**
+         * Create a team
+         * @description Names are unique in the org.
+         *
+         *     Needs the scope `teams:manage`.
+         */
         post: operations["createTeam"];
         delete?: never;
         options?: never;
@@ -449,15 +614,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One team */
+        /**
+         * Get a team
+         * @description Its id, name and creation time.
+         *
+         *     Needs the scope `teams:read`.
+         */
         get: operations["getTeam"];
         put?: never;
         post?: never;
-        /** Delete a team: removes member grants and attachments, revokes the tokens it issued */
+        /**
+         * Delete a team
+         * @description Removes its member grants and token attachments (freeing their seats) and revokes the tokens it issued, in one transaction.
+         *
+         *     Needs the scope `teams:manage`.
+         */
         delete: operations["deleteTeam"];
         options?: never;
         head?: never;
-        /** Rename a team */
+        /**
+         * Rename a team
+         * @description Grants and tokens stay as they are.
+         *
+         *     Needs the scope `teams:manage`.
+         */
         patch: operations["updateTeam"];
         trace?: never;
     };
@@ -468,10 +648,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's members and their grants */
+        /**
+         * List a team's members
+         * @description Each with their grant in the team.
+         *
+         *     Needs the scope `teams:read`.
+         */
         get: operations["listTeamMembers"];
         put?: never;
-        /** Add an org member to the team with a grant */
+        /**
+         * Add a member to a team
+         * @description An org member joins the team with a grant (scopes, optionally limited to resources), which must be within your own permissions.
+         *
+         *     Needs the scope `team:manage`.
+         */
         post: operations["addTeamMember"];
         delete?: never;
         options?: never;
@@ -489,11 +679,21 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member from the team */
+        /**
+         * Remove a member from a team
+         * @description Their grant in the team ends on their next request; their org membership stays.
+         *
+         *     Needs the scope `team:manage`.
+         */
         delete: operations["removeTeamMember"];
         options?: never;
         head?: never;
-        /** Change a member's grant in the team */
+        /**
+         * Change a member's grant in a team
+         * @description The new grant replaces the old one and takes effect on the member’s next request.
+         *
+         *     Needs the scope `team:manage`.
+         */
         patch: operations["updateTeamMember"];
         trace?: never;
     };
@@ -504,10 +704,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tokens issued by or attached to the team */
+        /**
+         * List a team's tokens
+         * @description Tokens the team issued and service tokens attached to it. Never shows a secret.
+         *
+         *     Needs the scope `teams:read`.
+         */
         get: operations["listTeamTokens"];
         put?: never;
-        /** Issue a new team token (takes a seat) */
+        /**
+         * Issue a team token
+         * @description A service token owned by the team with a grant in it; it takes a seat. The secret is in `token`, shown once.
+         *
+         *     Needs the scope `team:manage`.
+         */
         post: operations["createTeamToken"];
         delete?: never;
         options?: never;
@@ -523,10 +733,20 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Attach an existing service token with a grant (takes a seat), or change its grant */
+        /**
+         * Attach a service token to a team
+         * @description An existing service token gets a grant in the team (a new attachment takes a seat); attaching it again changes the grant.
+         *
+         *     Needs the scope `team:manage`.
+         */
         put: operations["attachTeamToken"];
         post?: never;
-        /** Detach a token from the team (frees its seat) */
+        /**
+         * Detach a token from a team
+         * @description Frees its seat; its grant in the team ends on its next request.
+         *
+         *     Needs the scope `team:manage`.
+         */
         delete: operations["detachTeamToken"];
         options?: never;
         head?: never;
@@ -540,10 +760,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every token in the org, filterable by kind, status, owner, team */
+        /**
+         * List every token in the org
+         * @description Personal tokens, service-account tokens, team tokens and org API keys, newest first, filterable by kind, status, owner and team. Never shows a secret.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         get: operations["listTokens"];
         put?: never;
-        /** Create an org API key: a service token owned by the org, with a role (≤ yours) or scopes */
+        /**
+         * Create an org API key
+         * @description A service token owned by the org itself (no person, no service account), with a fixed role no higher than yours, or explicit scopes within your own. The secret is in `token`, shown once.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         post: operations["createToken"];
         delete?: never;
         options?: never;
@@ -558,11 +788,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Any token in the org */
+        /**
+         * Get any token in the org
+         * @description Its metadata, grants, status and last use; never its secret.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         get: operations["getToken"];
         put?: never;
         post?: never;
-        /** Revoke any token in the org */
+        /**
+         * Revoke any token in the org
+         * @description Immediate and permanent: the next request with it gets 401.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         delete: operations["revokeToken"];
         options?: never;
         head?: never;
@@ -578,7 +818,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Roll any token in the org */
+        /**
+         * Roll any token in the org
+         * @description A new secret for the same id, shown once in `token`; the old value stops at once or after `gracePeriodSeconds`. The caller gets the secret, so it must itself hold everything the token can do and must not expire before it.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         post: operations["rollToken"];
         delete?: never;
         options?: never;
@@ -593,7 +838,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Any token's uses per day (zeros included) and its last five distinct IPs */
+        /**
+         * Usage of any token in the org
+         * @description Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         get: operations["getTokenUsage"];
         put?: never;
         post?: never;
@@ -612,7 +862,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mass revocation: every live token in the org (optionally one kind), in one transaction */
+        /**
+         * Revoke every token in the org
+         * @description Mass revocation after a leak: every live token of the org (or of one kind), the calling one included, in one transaction with one audit event.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
         post: operations["revokeAllTokens"];
         delete?: never;
         options?: never;
@@ -629,7 +884,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a token and, optionally, a scope on a resource in a team */
+        /**
+         * Verify a token, and optionally a scope on a resource in a team
+         * @description For the host API. Always 200 for a token that is not valid: `valid` and `code` (`VALID`, `NOT_FOUND`, `MALFORMED`, `REVOKED`, `EXPIRED`, `SUSPENDED`, `FORBIDDEN`, …) say why; `allowed` answers the scope question. A token of another org is `NOT_FOUND`.
+         *
+         *     Needs the scope `tokens:verify`.
+         */
         post: operations["verifyToken"];
         delete?: never;
         options?: never;
@@ -685,8 +945,11 @@ export interface operations {
     listApiTokens: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
+                /** @description Only tokens in this state */
                 status?: "active" | "revoked" | "expired";
             };
             header?: never;
@@ -766,13 +1029,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "ci",
+                 *       "scopes": [
+                 *         "tokens:read"
+                 *       ],
+                 *       "expiresIn": "30d"
+                 *     }
+                 */
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
+                     */
                     expiresAt?: string | null;
-                    /** @enum {string|null} */
+                    /**
+                     * @description Lifetime from now; null = never (when the org policy allows). Give this or expiresAt.
+                     * @enum {string|null}
+                     */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
+                    /** @description Unique among your live tokens */
                     name: string;
+                    /** @description Limit the scopes to these resource ids (needs scopes) */
                     resources?: string[];
+                    /** @description Narrow the token to these scopes; absent = everything you can do, now and later */
                     scopes?: string[];
                 };
             };
@@ -845,6 +1126,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The personal token's id */
                 id: string;
             };
             cookie?: never;
@@ -915,6 +1197,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The personal token's id */
                 id: string;
             };
             cookie?: never;
@@ -985,13 +1268,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The personal token's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 60
+                 *     }
+                 */
                 "application/json": {
+                    /** @description How long the old value keeps working (default 0: it stops at once) */
                     gracePeriodSeconds?: number;
                 } | null;
             };
@@ -1067,6 +1357,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The personal token's id */
                 id: string;
             };
             cookie?: never;
@@ -1119,6 +1410,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -1148,6 +1440,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description How many tokens were revoked */
                         revoked: number;
                     };
                 };
@@ -1210,16 +1503,27 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
+                /** @description An action such as `token.revoked`, or a family such as `token.*` */
                 action?: string;
+                /** @description Events by this actor: a user id, a token id, or `system` */
                 actor?: string;
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description `jsonl` exports every matching event as JSON lines (application/x-ndjson) instead of a page */
                 format?: "json" | "jsonl";
+                /** @description Another name for since */
                 from?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
+                /** @description Events at or after this time */
                 since?: string;
+                /** @description Events about this object id */
                 target?: string;
+                /** @description Another name for until */
                 to?: string;
+                /** @description Events by or about this token id */
                 token?: string;
+                /** @description Events before this time */
                 until?: string;
             };
             header?: never;
@@ -1294,9 +1598,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "inviteToken": "inv_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5",
+                 *       "password": "correct horse battery staple",
+                 *       "name": "Ada"
+                 *     }
+                 */
                 "application/json": {
+                    /** @description The inviteToken from POST /v1/members */
                     inviteToken: string;
                     name: string;
+                    /** @description At least 8 characters */
                     password: string;
                 };
             };
@@ -1354,9 +1667,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": {
                     /** Format: email */
                     email: string;
+                    /** @description The org to act in, for a person in several (default: their first) */
                     orgId?: string;
                     password: string;
                 };
@@ -1563,7 +1883,9 @@ export interface operations {
     listMembers: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -1621,9 +1943,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": {
                     /** Format: email */
                     email: string;
+                    /** @description A role name (see GET /v1/roles), at most your own */
                     role: string;
                 };
             };
@@ -1684,6 +2013,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The member's user id */
                 userId: string;
             };
             cookie?: never;
@@ -1732,6 +2062,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The member's user id */
                 userId: string;
             };
             cookie?: never;
@@ -1764,6 +2095,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         removed: boolean;
+                        /** @description How many of their tokens were revoked */
                         revokedTokens: number;
                     };
                 };
@@ -1775,14 +2107,25 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The member's user id */
                 userId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "viewer"
+                 *     }
+                 */
                 "application/json": {
+                    /** @description A role name (see GET /v1/roles), at most your own */
                     role?: string;
+                    /**
+                     * @description Suspend the member, or make them active again
+                     * @enum {string}
+                     */
                     status?: "active" | "suspended";
                 };
             };
@@ -1899,12 +2242,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "policy": {
+                 *         "requireExpiry": true,
+                 *         "maxLifetimeDays": 90
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     name?: string;
+                    /** @description A plan name (session only) */
                     plan?: string;
+                    /** @description Token policy; fields left out stay as they are */
                     policy?: {
+                        /** @description The longest lifetime a new token may have; null = no cap */
                         maxLifetimeDays?: number | null;
+                        /** @description Live personal tokens a person may hold; null = no cap */
                         maxPersonalTokensPerUser?: number | null;
+                        /** @description Every new token must expire */
                         requireExpiry?: boolean;
                     };
                 };
@@ -2024,6 +2380,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                 };
@@ -2233,7 +2594,9 @@ export interface operations {
     listServiceAccounts: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -2295,9 +2658,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "deployer",
+                 *       "scopes": [
+                 *         "issues:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
+                    /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
+                    /** @description Scopes from the catalogue, each within your own permissions */
                     scopes: string[];
                 };
             };
@@ -2349,6 +2722,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
             };
             cookie?: never;
@@ -2401,6 +2775,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
             };
             cookie?: never;
@@ -2433,6 +2808,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         deleted: boolean;
+                        /** @description How many of its tokens were revoked */
                         revokedTokens: number;
                     };
                 };
@@ -2444,15 +2820,26 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "scopes": [
+                 *         "issues:read",
+                 *         "machines:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name?: string;
+                    /** @description Limit the scopes to these resource ids; null = any resource */
                     resources?: string[] | null;
+                    /** @description The new scopes, each within your own permissions */
                     scopes?: string[];
                 };
             };
@@ -2502,11 +2889,14 @@ export interface operations {
     listServiceAccountTokens: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
             };
             cookie?: never;
@@ -2580,19 +2970,34 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "pipeline",
+                 *       "expiresIn": "90d"
+                 *     }
+                 */
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
+                     */
                     expiresAt?: string | null;
-                    /** @enum {string|null} */
+                    /**
+                     * @description Lifetime from now; null = never (when the org policy allows). Give this or expiresAt.
+                     * @enum {string|null}
+                     */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    /** @description Limit the scopes to these resource ids */
                     resources?: string[];
+                    /** @description Narrow the token to these of the account's scopes */
                     scopes?: string[];
                 };
             };
@@ -2665,7 +3070,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
+                /** @description The token's id */
                 tokenId: string;
             };
             cookie?: never;
@@ -2736,14 +3143,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The service account's id */
                 id: string;
+                /** @description The token's id */
                 tokenId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 60
+                 *     }
+                 */
                 "application/json": {
+                    /** @description How long the old value keeps working (default 0: it stops at once) */
                     gracePeriodSeconds?: number;
                 } | null;
             };
@@ -2814,7 +3229,9 @@ export interface operations {
     listTeams: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -2868,6 +3285,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "platform"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                 };
@@ -2912,6 +3334,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
@@ -2956,6 +3379,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
@@ -3000,12 +3424,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "platform"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                 };
@@ -3048,11 +3478,14 @@ export interface operations {
     listTeamMembers: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
@@ -3104,15 +3537,30 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "usr_01M8AKA05P0001TZMCdmI159",
+                 *       "scopes": [
+                 *         "issues:read"
+                 *       ],
+                 *       "resources": [
+                 *         "repo_1"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
+                    /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
+                    /** @description Scopes from the catalogue, each within your own permissions */
                     scopes: string[];
+                    /** @description The org member to add */
                     userId: string;
                 };
             };
@@ -3160,7 +3608,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
+                /** @description The member's user id */
                 userId: string;
             };
             cookie?: never;
@@ -3203,15 +3653,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
+                /** @description The member's user id */
                 userId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "scopes": [
+                 *         "issues:read"
+                 *       ],
+                 *       "resources": [
+                 *         "repo_1"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
+                    /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
+                    /** @description Scopes from the catalogue, each within your own permissions */
                     scopes: string[];
                 };
             };
@@ -3257,11 +3721,14 @@ export interface operations {
     listTeamTokens: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
@@ -3335,19 +3802,37 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "ci",
+                 *       "scopes": [
+                 *         "issues:read"
+                 *       ],
+                 *       "expiresIn": "90d"
+                 *     }
+                 */
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
+                     */
                     expiresAt?: string | null;
-                    /** @enum {string|null} */
+                    /**
+                     * @description Lifetime from now; null = never (when the org policy allows). Give this or expiresAt.
+                     * @enum {string|null}
+                     */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
+                    /** @description Scopes from the catalogue, each within your own permissions */
                     scopes: string[];
                 };
             };
@@ -3420,15 +3905,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
+                /** @description The service token's id */
                 tokenId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "scopes": [
+                 *         "issues:read"
+                 *       ],
+                 *       "resources": [
+                 *         "repo_1"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
+                    /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
+                    /** @description Scopes from the catalogue, each within your own permissions */
                     scopes: string[];
                 };
             };
@@ -3498,7 +3997,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team's id */
                 id: string;
+                /** @description The service token's id */
                 tokenId: string;
             };
             cookie?: never;
@@ -3567,11 +4068,17 @@ export interface operations {
     listTokens: {
         parameters: {
             query?: {
+                /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Only tokens of this kind */
                 kind?: "personal" | "service";
+                /** @description Page size (default 50) */
                 limit?: number;
+                /** @description Only this owner's tokens: a user id (personal tokens) or a service account id */
                 owner?: string;
+                /** @description Only tokens in this state */
                 status?: "active" | "revoked" | "expired";
+                /** @description Only tokens issued by or attached to this team */
                 team?: string;
             };
             header?: never;
@@ -3651,14 +4158,30 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "integration",
+                 *       "role": "viewer",
+                 *       "expiresIn": "90d"
+                 *     }
+                 */
                 "application/json": {
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
+                     */
                     expiresAt?: string | null;
-                    /** @enum {string|null} */
+                    /**
+                     * @description Lifetime from now; null = never (when the org policy allows). Give this or expiresAt.
+                     * @enum {string|null}
+                     */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    /** @description Limit the scopes to these resource ids (with scopes only) */
                     resources?: string[];
+                    /** @description A fixed role for the key, at most your own (give this or scopes) */
                     role?: string;
+                    /** @description Explicit scopes, each within your own permissions (give this or role) */
                     scopes?: string[];
                 };
             };
@@ -3731,6 +4254,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The token's id */
                 id: string;
             };
             cookie?: never;
@@ -3801,6 +4325,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The token's id */
                 id: string;
             };
             cookie?: never;
@@ -3871,13 +4396,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The token's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 60
+                 *     }
+                 */
                 "application/json": {
+                    /** @description How long the old value keeps working (default 0: it stops at once) */
                     gracePeriodSeconds?: number;
                 } | null;
             };
@@ -3953,6 +4485,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The token's id */
                 id: string;
             };
             cookie?: never;
@@ -4005,7 +4538,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "personal"
+                 *     }
+                 */
                 "application/json": {
+                    /**
+                     * @description Only tokens of this kind
+                     * @enum {string}
+                     */
                     kind?: "personal" | "service";
                 } | null;
             };
@@ -4036,6 +4578,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description How many tokens were revoked */
                         revoked: number;
                     };
                 };
@@ -4051,10 +4594,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8",
+                 *       "scope": "issues:read",
+                 *       "resource": "repo_1"
+                 *     }
+                 */
                 "application/json": {
+                    /** @description The IP address the token was presented from, for the token's allowed IPs */
                     ip?: string;
+                    /** @description The resource id the scope is asked for */
                     resource?: string;
+                    /** @description Is the token allowed this scope? Absent = only check that it is valid */
                     scope?: string;
+                    /** @description The team the scope is asked in */
                     team?: string;
                     /** @description The token to check (its plaintext is never logged or echoed) */
                     token: string;
@@ -4114,8 +4668,6 @@ export interface operations {
                             kind: string;
                             name: string;
                             prefix: string;
-                            /** @description When the presented value stops working because the token was rolled (the grace period's end); null otherwise */
-                            secretValidUntil: string | null;
                         } | null;
                         valid: boolean;
                     };
