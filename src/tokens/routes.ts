@@ -54,7 +54,14 @@ const VerifyResponse = Type.Object({
   code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED']),
   allowed: Type.Boolean(),
   token: Nullable(
-    Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String(), prefix: Type.String(), expiresAt: Nullable(Type.String()) }),
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      kind: Type.String(),
+      prefix: Type.String(),
+      expiresAt: Nullable(Type.String()),
+      secretValidUntil: Nullable(Type.String({ description: "When the presented value stops working because the token was rolled (the grace period's end); null otherwise" })),
+    }),
   ),
   principal: Nullable(PrincipalSchema),
   org: Nullable(OrgRefSchema),

@@ -4668,6 +4668,8 @@ export interface operations {
                             kind: string;
                             name: string;
                             prefix: string;
+                            /** @description When the presented value stops working because the token was rolled (the grace period's end); null otherwise */
+                            secretValidUntil: string | null;
                         } | null;
                         valid: boolean;
                     };
