@@ -5,6 +5,7 @@
 //   LATCHKEY_BENCH_SECONDS   seconds per HTTP row (default 5)
 //   LATCHKEY_BENCH_TOKENS    tokens in the large database (default 1000000)
 //   LATCHKEY_BENCH_DATABASE_URL  a PostgreSQL server (else /tmp/pg-url, else PostgreSQL rows are skipped)
+//   LATCHKEY_BENCH_ROWS      which rows: `server` (1–7), `sdk` (8–10, bench/sdk.ts), comma-separated; default both
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { TokenCache } from '../src/tokens/cache.js';
 import { verifyToken } from '../src/tokens/verify.js';
 import { addTokens, benchConfig, createOrg, type SeededDatabase } from './seed.js';
 import type { ServerSpec } from './server.js';
+import { sdkRows } from './sdk.js';
 
 const SECONDS = Number(process.env.LATCHKEY_BENCH_SECONDS ?? 5);
 const BIG = Number(process.env.LATCHKEY_BENCH_TOKENS ?? 1_000_000);
@@ -28,6 +30,7 @@ const CONNECTIONS = 10;
 const IN_PROCESS_SECONDS = 3;
 const PROPAGATION_SAMPLES = 100;
 const ROUNDS = 3;
+const GROUPS = new Set((process.env.LATCHKEY_BENCH_ROWS ?? 'server,sdk').split(',').map((group) => group.trim()));
 
 interface Row {
   label: string;
@@ -37,6 +40,8 @@ interface Row {
   p99?: number;
   /** Server CPU time per request (user + system), µs. */
   cpu?: number;
+  /** Against the row's own baseline (named in its label), where that is not row 1. */
+  ratio?: number;
   skipped?: string;
 }
 
@@ -327,14 +332,14 @@ function latency(ms: number | undefined): string {
 
 function table(): string {
   const base = rows[0]?.rate;
-  const lines = ['| benchmark | rate | p50 ms | p99 ms | × row 1 | server CPU µs/req |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = ['| benchmark | rate | p50 ms | p99 ms | × row 1 (or the baseline named) | server CPU µs/req |', '|---|---:|---:|---:|---:|---:|'];
   for (const row of rows) {
     if (row.skipped) {
       lines.push(`| ${row.label} | ${row.skipped} | | | | |`);
       continue;
     }
     const rate = row.rate === undefined ? '' : `${format(row.rate, 0)} ${row.unit}`;
-    const ratio = row.rate !== undefined && base ? `${format(row.rate / base, 2)}×` : '';
+    const ratio = row.ratio !== undefined ? `${format(row.ratio, 2)}×` : row.rate !== undefined && base && !row.label.startsWith('8') && !row.label.startsWith('10') ? `${format(row.rate / base, 2)}×` : '';
     lines.push(`| ${row.label} | ${rate} | ${latency(row.p50)} | ${latency(row.p99)} | ${ratio} | ${format(row.cpu, 0)} |`);
   }
   return lines.join('\n');
@@ -347,6 +352,7 @@ function targets(): string {
     value === undefined || Number.isNaN(value) ? `- ${name}: not measured` : `- ${name}: ${shown(value)} — ${ok(value) ? 'met' : 'MISSED'}`;
   const [bare, sqlite, hit, small, big] = [rate('1.'), rate('2.'), rate('4a.'), rate('6a.'), rate('6b.')];
   const cpu = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))?.cpu;
+  const ratioOf = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))?.ratio;
   const [bareCpu, sqliteCpu] = [cpu('1.'), cpu('2.')];
   return [
     check('row 2 ≥ 0.8× row 1', bare && sqlite ? sqlite / bare : undefined, (v) => v >= 0.8, (v) => `${format(v, 2)}×`),
@@ -356,14 +362,62 @@ function targets(): string {
     check('in-process cache hit ≥ 300k/s', hit, (v) => v >= 300_000, (v) => `${format(v, 0)}/s`),
     check('1M tokens within 20% of 10k (cache off)', small && big ? big / small : undefined, (v) => v >= 0.8, (v) => `${format(v, 2)}× of 10k`),
     check('propagation p99 < 100 ms', p99('7.'), (v) => v < 100, (v) => `${format(v, 1)} ms`),
+    check('SDK verifier cache hit ≥ 0.5× bare Map + SHA-256 (8b/8a)', ratioOf('8b.'), (v) => v >= 0.5, (v) => `${format(v, 2)}×`),
+    check('SDK verifier cache hit ≥ 400k/s', rate('8b.'), (v) => v >= 400_000, (v) => `${format(v, 0)}/s`),
+    check('revocation → middleware refusal p99 ≤ 100 ms, SQLite', p99('9a.'), (v) => v <= 100, (v) => `${format(v, 1)} ms`),
+    check('revocation → middleware refusal p99 ≤ 100 ms, PostgreSQL two nodes', p99('9b.'), (v) => v <= 100, (v) => `${format(v, 1)} ms`),
+    check('middleware route ≥ 0.8× the same route without it (10b/10a)', ratioOf('10b.'), (v) => v >= 0.8, (v) => `${format(v, 2)}×`),
   ]
     .filter(Boolean)
     .join('\n');
 }
 
+/** Rows 8–10: the SDK's verifier and middleware (bench/sdk.ts), on a database of their own. */
+async function sdkBenchRows(dataDir: string, pepper: Buffer): Promise<void> {
+  const file = path.join(dataDir, 'sdk.db');
+  const seeded = await createOrg(dataDir, file, pepper);
+  const spec = (databaseUrl: string): ServerSpec => ({ mode: 'latchkey', dataDir, databaseUrl, pepperHex: pepper.toString('hex') });
+  const measured = await sdkRows({
+    startServer,
+    log,
+    seconds: SECONDS,
+    sqlite: { spec: spec(file), callerToken: seeded.callerToken },
+    postgres: async () => {
+      const baseUrl = postgresBaseUrl();
+      if (!baseUrl) return null;
+      const name = `latchkey_bench_${randomBytes(4).toString('hex')}`;
+      await withAdmin(baseUrl, (client) => client.query(`create database ${name}`));
+      const url = new URL(baseUrl);
+      url.pathname = `/${name}`;
+      const pgSeeded = await createOrg(dataDir, url.toString(), pepper);
+      return {
+        spec: spec(url.toString()),
+        callerToken: pgSeeded.callerToken,
+        drop: () => withAdmin(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+      };
+    },
+  });
+  rows.push(...measured);
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-bench-'));
   const pepper = randomBytes(32);
+  try {
+    if (GROUPS.has('server')) await serverRows(dataDir, pepper);
+    if (GROUPS.has('sdk')) await sdkBenchRows(dataDir, pepper);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const order = (label: string) => label.replace(/^(\d+)([a-z]?)\..*$/, (_m, n: string, l: string) => `${n.padStart(2, '0')}${l}`);
+  rows.sort((x, y) => (order(x.label) < order(y.label) ? -1 : 1));
+  console.log(`Latchkey verification benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
+  console.log(`HTTP rows: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after a 1 s warm-up, server in a child process, logging off.\n`);
+  console.log(table());
+  console.log(`\nTargets:\n${targets()}`);
+}
+
+async function serverRows(dataDir: string, pepper: Buffer): Promise<void> {
   const servers: Server[] = [];
   try {
     log(`seeding SQLite: ${SMALL.toLocaleString('en')} and ${BIG.toLocaleString('en')} tokens …`);
@@ -456,15 +510,7 @@ async function main(): Promise<void> {
     for (const running of servers.splice(0)) await running.stop();
   } finally {
     for (const server of servers) await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
-
-  const order = (label: string) => label.replace(/^(\d+)([a-z]?)\..*$/, (_m, n: string, l: string) => `${n.padStart(2, '0')}${l}`);
-  rows.sort((x, y) => (order(x.label) < order(y.label) ? -1 : 1));
-  console.log(`Latchkey verification benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
-  console.log(`HTTP rows: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after a 1 s warm-up, server in a child process, logging off.\n`);
-  console.log(table());
-  console.log(`\nTargets:\n${targets()}`);
 }
 
 await main();

@@ -1,15 +1,19 @@
-// Tests that run the real `latchkey` command need dist/ to match src/: this
-// builds it (`npm run build`) when any source is newer, once across the test
-// processes running side by side (a lock directory keeps two builds apart).
-import { spawnSync } from 'node:child_process';
+// Tests that run the real `latchkey` command (or the built SDK) need dist/ to
+// match src/: this builds both (`npm run build`: the SDK first, whose types the
+// server's build reads) when any source is newer, once across the test processes
+// running side by side (a lock directory keeps two builds apart).
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'bin', 'latchkey.js');
 const BUILT = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const SDK = path.join(ROOT, 'packages', 'sdk');
+const SDK_BUILT = path.join(SDK, 'dist', 'index.js');
 const LOCK = path.join(ROOT, 'dist', '.build-lock');
 
 function newestSource(dir: string): number {
@@ -22,14 +26,16 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+function builtAt(file: string): number {
+  return statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+}
+
+function isSdkBuilt(): boolean {
+  return builtAt(SDK_BUILT) >= newestSource(path.join(SDK, 'src'));
+}
+
 function isBuilt(): boolean {
-  let built: number;
-  try {
-    built = statSync(BUILT).mtimeMs;
-  } catch {
-    return false;
-  }
-  return built >= Math.max(newestSource(path.join(ROOT, 'src')), newestSource(path.join(ROOT, 'bench')));
+  return isSdkBuilt() && builtAt(BUILT) >= Math.max(newestSource(path.join(ROOT, 'src')), newestSource(path.join(ROOT, 'bench')), builtAt(SDK_BUILT));
 }
 
 export async function ensureBuilt(): Promise<void> {
@@ -48,8 +54,13 @@ export async function ensureBuilt(): Promise<void> {
     try {
       if (isBuilt()) return;
       const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-      const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+      for (const project of [path.join(SDK, 'tsconfig.json'), 'tsconfig.build.json']) {
+        if (project !== 'tsconfig.build.json' && isSdkBuilt()) continue;
+        // Asynchronously: a build of a minute must not block the test worker (its runner stops waiting).
+        await promisify(execFile)(process.execPath, [tsc, '-p', project], { cwd: ROOT, encoding: 'utf8' }).catch((error: { stdout?: string; stderr?: string }) => {
+          throw new Error(`npm run build failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+        });
+      }
       return;
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
