@@ -58,6 +58,8 @@ export interface TestAppOptions {
   logLevel?: string;
   /** The pepper (a restart on the same data directory must reuse it); random by default. */
   pepper?: Buffer;
+  /** The built dashboard to serve (default: web/dist when built; null: none). */
+  dashboardDir?: string | null;
 }
 
 /** The database this test project runs on (vitest.config.ts sets it per project). */
@@ -101,7 +103,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = options.clock ?? new ManualClock(new Date());
   const log = new LogCapture();
   const pepper = options.pepper ?? randomBytes(32);
-  const { app, deps, verifyEvents } = await buildApp({ config, pepper, clock: clock as Clock, logStream: log, logLevel: options.logLevel ?? 'debug' });
+  const { app, deps, verifyEvents } = await buildApp({
+    config,
+    pepper,
+    clock: clock as Clock,
+    logStream: log,
+    logLevel: options.logLevel ?? 'debug',
+    ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}),
+  });
   return {
     app,
     deps,

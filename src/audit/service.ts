@@ -62,7 +62,9 @@ export interface AuditFilters extends PageRequest {
 function assertAuditReadable(deps: Deps, ctx: Ctx): void {
   requireScope(ctx.actor.grants, { scope: 'audit:read' });
   if (!planOf(deps, ctx.actor.org.plan).features.auditLog) {
-    throw new AppError('plan_feature_unavailable', `Reading the audit log is not part of the ${ctx.actor.org.plan} plan (events are still recorded)`);
+    const withIt = deps.config.plans.filter((plan) => plan.features.auditLog).map((plan) => plan.name);
+    const where = withIt.length > 0 ? `; it is part of the ${withIt.join(', ')} plan${withIt.length > 1 ? 's' : ''}` : '';
+    throw new AppError('plan_feature_unavailable', `Reading the audit log is not part of the ${ctx.actor.org.plan} plan (events are still recorded)${where}`);
   }
 }
 

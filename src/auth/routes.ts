@@ -5,7 +5,8 @@ import type { FastifyReply } from 'fastify';
 import type { Deps } from '../deps.js';
 import { callMeta, SESSION_COOKIE } from '../http/auth.js';
 import { Email, Name, Nullable, OrgRefSchema, Password } from '../http/schemas.js';
-import { acceptInvite, login, logout, type SessionStart } from './service.js';
+import { acceptInvite, currentSession, login, logout, type SessionStart } from './service.js';
+import { AppError } from '../errors.js';
 
 const tags = ['Sessions'];
 
@@ -74,6 +75,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       },
     },
     async (request, reply) => startSession(reply, await acceptInvite(deps, callMeta(request), request.body), 201),
+  );
+
+  app.get(
+    '/v1/auth/session',
+    { config: { auth: 'session' }, schema: { operationId: 'getSession', tags, summary: 'Get the current session', description: 'The signed-in person, the default org and the CSRF token again, for a dashboard page reloaded after sign-in. Session only.', response: { 200: SessionResponse } } },
+    async (request, reply) => {
+      if (!request.session) throw new AppError('unauthorized');
+      const org = request.actor?.org ?? null;
+      return reply.header('Cache-Control', 'no-store').send(await currentSession(deps, request.session.id, org));
+    },
   );
 
   app.post(

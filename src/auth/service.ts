@@ -51,6 +51,17 @@ async function startSession(deps: Deps, meta: CallMeta, user: { id: string; emai
   return { user, org, csrfToken: csrfTokenFor(deps, id), expiresAt, secret };
 }
 
+/** The signed-in person's session as login returned it (without the secret): lets a reloaded dashboard get its CSRF token back. */
+export async function currentSession(deps: Deps, sessionId: string, org: OrgRef | null): Promise<Omit<SessionStart, 'secret'>> {
+  const row = await deps.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.email', 'users.name', 'sessions.expires_at'])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirstOrThrow();
+  return { user: { id: row.id, email: row.email, name: row.name }, org, csrfToken: csrfTokenFor(deps, sessionId), expiresAt: row.expires_at };
+}
+
 // Spent on unknown emails so a failed login takes as long either way.
 let dummyHash: string | null = null;
 

@@ -44,7 +44,7 @@ export async function serveCommand(options: ServeOptions, banner: string[] = [])
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  process.stdout.write([...banner, `Latchkey listening on ${address}`, ''].join('\n'));
+  process.stdout.write([...banner, `Latchkey listening on ${address}`, `Dashboard: ${address}/ (sign in with your email and password)`, ''].join('\n'));
   return stopped;
 }
 
@@ -59,7 +59,7 @@ export async function startCommand(options: ServeOptions): Promise<number> {
       const result = await initialize(runtime.deps, { orgName: process.env.LATCHKEY_ORG_NAME ?? 'My Organization', email, password });
       banner.push(
         `Initialised a new Latchkey in ${runtime.config.dataDir}`,
-        `  sign in:     POST /v1/auth/login with {"email": "${email}", "password": "${password}"}`,
+        `  dashboard:   http://127.0.0.1:${options.port ?? process.env.PORT ?? DEFAULT_PORT}/  sign in with ${email} and password ${password}`,
         `  first token: ${result.token}`,
         '  Both are shown once. The token is stored only as a hash; copy it now.',
         `  try:         curl -H "Authorization: Bearer ${result.token}" http://127.0.0.1:${options.port ?? process.env.PORT ?? DEFAULT_PORT}/v1/me`,

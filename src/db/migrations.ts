@@ -285,6 +285,27 @@ const migrations = (text: ColumnType): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0010_token_usage': {
+    async up(db: Kysely<unknown>) {
+      // Uses per token per UTC day, and the IPs a token was last used from:
+      // written by the batched last-use flush, read by GET …/usage.
+      await db.schema
+        .createTable('token_usage_daily')
+        .addColumn('token_id', text, (c) => c.notNull())
+        .addColumn('day', text, (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('token_usage_daily_pk', ['token_id', 'day'])
+        .execute();
+      await db.schema
+        .createTable('token_usage_ips')
+        .addColumn('token_id', text, (c) => c.notNull())
+        .addColumn('ip', text, (c) => c.notNull())
+        .addColumn('last_at', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('token_usage_ips_pk', ['token_id', 'ip'])
+        .execute();
+      await db.schema.createIndex('token_usage_ips_recent').on('token_usage_ips').columns(['token_id', 'last_at']).execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

@@ -204,6 +204,20 @@ export interface TokenExpiryWarningsTable {
   created_at: string;
 }
 
+/** Uses of a token on one UTC day (`day` is YYYY-MM-DD). */
+export interface TokenUsageDailyTable {
+  token_id: string;
+  day: string;
+  count: number;
+}
+
+/** The last time a token was used from an IP. */
+export interface TokenUsageIpsTable {
+  token_id: string;
+  ip: string;
+  last_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -220,4 +234,6 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   token_expiry_warnings: TokenExpiryWarningsTable;
+  token_usage_daily: TokenUsageDailyTable;
+  token_usage_ips: TokenUsageIpsTable;
 }

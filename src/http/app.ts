@@ -42,6 +42,7 @@ import { Throttles } from '../throttling/throttles.js';
 import { leakRoutes } from '../leaks/routes.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
+import { defaultDashboardDir, registerDashboard, securityHeaders } from './dashboard.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -54,6 +55,8 @@ export interface BuildOptions {
   logLevel?: string;
   /** An already-open database; otherwise one is opened from config.databaseUrl. */
   database?: DatabaseHandle;
+  /** The built dashboard (web/dist); default: found next to the package; null: none. */
+  dashboardDir?: string | null;
 }
 
 export interface BuiltApp {
@@ -168,7 +171,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // The API speaks JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  securityHeaders(app);
+  const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
+  app.setNotFoundHandler(dashboardDir ? await registerDashboard(app, dashboardDir, notFoundHandler) : notFoundHandler);
   app.addSchema(Problem);
 
   await app.register(cookie);

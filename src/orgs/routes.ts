@@ -5,8 +5,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { callMeta, ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
-import { Name, Nullable, VocabularyResponse } from '../http/schemas.js';
-import { createOrg, getOrg, getSeats, updateOrg } from './service.js';
+import { Name, Nullable, StringEnum, VocabularyResponse } from '../http/schemas.js';
+import { createOrg, getOrg, getSeats, listPlans, listUserOrgs, updateOrg } from './service.js';
 
 const tags = ['Organization'];
 
@@ -71,6 +71,51 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
       if (!session) throw new AppError('unauthorized');
       const org = await createOrg(deps, callMeta(request), session.userId, request.body.name);
       return reply.code(201).send(org);
+    },
+  );
+
+  app.get(
+    '/v1/orgs',
+    {
+      config: { auth: 'session' },
+      schema: {
+        operationId: 'listOrgs',
+        tags,
+        summary: 'List your orgs',
+        description: 'The orgs the signed-in person belongs to, with their role and status there (the dashboard’s org switcher). Session only.',
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), plan: Type.String(), role: Type.String(), status: StringEnum(['active', 'suspended']) })),
+            nextCursor: Type.Null(),
+          }),
+        },
+      },
+    },
+    (request) => {
+      if (!request.session) throw new AppError('unauthorized');
+      return listUserOrgs(deps, request.session.userId);
+    },
+  );
+
+  app.get(
+    '/v1/plans',
+    {
+      schema: {
+        operationId: 'listPlans',
+        tags,
+        summary: 'List the plans',
+        description: "The deployment's plans with their seat limits and features (the audit log is one).",
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Object({ name: Type.String(), seatLimit: Nullable(Type.Integer()), features: Type.Object({ auditLog: Type.Boolean() }, { additionalProperties: true }) })),
+            nextCursor: Type.Null(),
+          }),
+        },
+      },
+    },
+    (request) => {
+      ctxOf(request);
+      return listPlans(deps);
     },
   );
 

@@ -114,6 +114,32 @@ export async function insertOrgWithOwner(
   return org;
 }
 
+export interface UserOrgView {
+  id: string;
+  name: string;
+  plan: string;
+  role: string;
+  status: 'active' | 'suspended';
+}
+
+/** GET /v1/orgs: the orgs the signed-in person belongs to (the dashboard's org switcher). */
+export async function listUserOrgs(deps: Deps, userId: string): Promise<{ data: UserOrgView[]; nextCursor: null }> {
+  const rows = await deps.db
+    .selectFrom('memberships')
+    .innerJoin('orgs', 'orgs.id', 'memberships.org_id')
+    .select(['orgs.id', 'orgs.name', 'orgs.plan', 'memberships.role', 'memberships.status'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('orgs.name')
+    .orderBy('orgs.id')
+    .execute();
+  return { data: rows, nextCursor: null };
+}
+
+/** The plans this deployment offers, for choosing one in the dashboard. */
+export function listPlans(deps: Deps) {
+  return { data: deps.config.plans.map((plan) => ({ name: plan.name, seatLimit: plan.seatLimit, features: plan.features })), nextCursor: null };
+}
+
 /** POST /v1/orgs: session only; the caller becomes the new org's owner. */
 export async function createOrg(deps: Deps, meta: CallMeta, userId: string, name: string): Promise<OrgView> {
   const user = await deps.db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirstOrThrow();

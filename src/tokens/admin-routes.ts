@@ -5,6 +5,8 @@ import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
 import { REQUIRED_SCOPE } from '../http/openapi.js';
 import { Expiry, IdOf, IdParamsOf, listOf, ListQuery, MintedTokenSchema, Name, ResourceId, RollBody, Scope, StringEnum, TokenSchema, Limits } from '../http/schemas.js';
+import { orgTokenUsage } from './usage.js';
+import { UsageQuery, UsageSchema } from './usage-schemas.js';
 import { createOrgApiKey, getOrgToken, listOrgTokens, revokeAllOrgTokens, revokeOrgToken, rollOrgToken, approveToken } from './admin.js';
 
 const tags = ['Org-wide tokens'];
@@ -103,6 +105,23 @@ export const adminTokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
       },
     },
     (request) => getOrgToken(deps, ctxOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/tokens/:id/usage',
+    {
+      schema: {
+        operationId: 'getTokenUsage',
+        tags,
+        summary: 'Usage of any token in the org',
+        description: 'Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs.',
+        [REQUIRED_SCOPE]: 'tokens:admin',
+        params: TokenParams,
+        querystring: UsageQuery,
+        response: { 200: UsageSchema },
+      },
+    },
+    (request) => orgTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
   app.post(

@@ -3,7 +3,7 @@
 // event per token with its count) in one transaction. Flushed on shutdown.
 // Presenting an expired token is noted the same way and recorded once per token
 // as `token.expired` (SPEC §6: expired-on-use).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database, TokensTable } from '../db/schema.js';
 import type { CallMeta } from '../deps.js';
@@ -30,6 +30,10 @@ interface Pending extends TokenUse {
   ips: Set<string>;
   /** The request ids this use aggregates, when they are kept. */
   requestIds: string[] | null;
+  /** Uses per UTC day (days since the epoch → count), for the usage chart. */
+  days: Map<number, number>;
+  /** The most recent IPs (IP → epoch ms), least recent first, at most five. */
+  recentIps: Map<string, number>;
 }
 
 /** What the audit log records when an expired token is presented. */
@@ -44,6 +48,14 @@ const MAX_REQUEST_IDS_PER_BATCH = 1000;
 export interface LastUseOptions {
   /** Each token.used event lists the request ids it aggregates (config audit.usesCarryRequestIds). */
   keepRequestIds?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+function noteIp(recent: Map<string, number>, ip: string, at: number): void {
+  recent.delete(ip);
+  recent.set(ip, at);
+  if (recent.size > MAX_IPS_PER_BATCH) recent.delete(recent.keys().next().value as string);
 }
 const FLUSH_CHUNK = 100;
 
@@ -64,6 +76,7 @@ export class LastUseRecorder {
   /** O(1), no I/O: safe on the hot path. */
   record(use: TokenUse): void {
     const at = this.clock.now().getTime();
+    const day = Math.floor(at / DAY_MS);
     const entry = this.pending.get(use.tokenId);
     if (entry) {
       entry.lastAt = at;
@@ -72,9 +85,20 @@ export class LastUseRecorder {
       entry.userAgent = use.userAgent;
       if (use.ip && entry.ips.size < MAX_IPS_PER_BATCH) entry.ips.add(use.ip);
       if (entry.requestIds && use.requestId && entry.requestIds.length < MAX_REQUEST_IDS_PER_BATCH) entry.requestIds.push(use.requestId);
+      entry.days.set(day, (entry.days.get(day) ?? 0) + 1);
+      if (use.ip) noteIp(entry.recentIps, use.ip, at);
     } else {
       const requestIds = this.options.keepRequestIds ? (use.requestId ? [use.requestId] : []) : null;
-      this.pending.set(use.tokenId, { ...use, firstAt: at, lastAt: at, count: 1, ips: new Set(use.ip ? [use.ip] : []), requestIds });
+      this.pending.set(use.tokenId, {
+        ...use,
+        firstAt: at,
+        lastAt: at,
+        count: 1,
+        ips: new Set(use.ip ? [use.ip] : []),
+        requestIds,
+        days: new Map([[day, 1]]),
+        recentIps: new Map(use.ip ? [[use.ip, at]] : []),
+      });
     }
   }
 
@@ -154,6 +178,11 @@ export class LastUseRecorder {
     newer.count += use.count;
     for (const ip of use.ips) if (newer.ips.size < MAX_IPS_PER_BATCH) newer.ips.add(ip);
     if (newer.requestIds && use.requestIds) newer.requestIds = [...use.requestIds, ...newer.requestIds].slice(0, MAX_REQUEST_IDS_PER_BATCH);
+    for (const [day, count] of use.days) newer.days.set(day, (newer.days.get(day) ?? 0) + count);
+    // The older batch's IPs are less recent than the newer one's.
+    const merged = new Map(use.recentIps);
+    for (const [ip, at] of newer.recentIps) noteIp(merged, ip, at);
+    newer.recentIps = merged;
   }
 
   /**
@@ -172,6 +201,7 @@ export class LastUseRecorder {
           .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', lastAt)]))
           .execute();
       }
+      await writeUsageCounters(trx, batch);
       // One chain append per org (the batch is sorted by org).
       const byOrg = new Map<string, AuditEntry[]>();
       for (const use of batch) {
@@ -192,6 +222,31 @@ export class LastUseRecorder {
       const at = this.clock.now();
       for (const [orgId, entries] of byOrg) await recordEvents(trx, this.hasher, at, orgId, entries);
     });
+  }
+}
+
+/** Adds the batch's uses to the daily counters and notes the IPs' last use: one upsert per table. */
+async function writeUsageCounters(trx: Transaction<Database>, batch: Pending[]): Promise<void> {
+  const days = batch.flatMap((use) => [...use.days].map(([day, count]) => ({ token_id: use.tokenId, day: new Date(day * DAY_MS).toISOString().slice(0, 10), count })));
+  if (days.length > 0) {
+    await trx
+      .insertInto('token_usage_daily')
+      .values(days)
+      .onConflict((oc) => oc.columns(['token_id', 'day']).doUpdateSet({ count: sql<number>`token_usage_daily.count + excluded.count` }))
+      .execute();
+  }
+  const ips = batch.flatMap((use) => [...use.recentIps].map(([ip, at]) => ({ token_id: use.tokenId, ip, last_at: new Date(at).toISOString() })));
+  if (ips.length > 0) {
+    await trx
+      .insertInto('token_usage_ips')
+      .values(ips)
+      .onConflict((oc) =>
+        oc
+          .columns(['token_id', 'ip'])
+          .doUpdateSet({ last_at: (eb) => eb.ref('excluded.last_at') })
+          .where((eb) => eb('excluded.last_at', '>', eb.ref('token_usage_ips.last_at'))),
+      )
+      .execute();
   }
 }
 

@@ -14,6 +14,8 @@ import {
   rollPersonalToken,
 } from './service.js';
 import { verifyToken } from './verify.js';
+import { personalTokenUsage } from './usage.js';
+import { UsageQuery, UsageSchema } from './usage-schemas.js';
 
 const tags = ['Personal access tokens'];
 const TokenParams = IdParamsOf('personal token');
@@ -120,6 +122,23 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       },
     },
     (request) => getPersonalToken(deps, ctxOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/api-tokens/:id/usage',
+    {
+      schema: {
+        operationId: 'getApiTokenUsage',
+        tags,
+        summary: 'Usage of one of your personal tokens',
+        description: 'Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs, from counters the batched last-use flush keeps. Another person’s token is 404.',
+        [REQUIRED_SCOPE]: 'tokens:read',
+        params: TokenParams,
+        querystring: UsageQuery,
+        response: { 200: UsageSchema },
+      },
+    },
+    (request) => personalTokenUsage(deps, ctxOf(request), request.params.id, request.query.days),
   );
 
   app.delete(

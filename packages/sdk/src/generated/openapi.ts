@@ -83,6 +83,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-tokens/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage of one of your personal tokens
+         * @description Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs, from counters the batched last-use flush keeps. Another person’s token is 404.
+         *
+         *     Needs the scope `tokens:read`.
+         */
+        get: operations["getApiTokenUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-tokens/revoke-all": {
         parameters: {
             query?: never;
@@ -207,6 +229,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the current session
+         * @description The signed-in person, the default org and the CSRF token again, for a dashboard page reloaded after sign-in. Session only.
+         */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -324,13 +366,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List your orgs
+         * @description The orgs the signed-in person belongs to, with their role and status there (the dashboard’s org switcher). Session only.
+         */
+        get: operations["listOrgs"];
         put?: never;
         /**
          * Create an org
          * @description The signed-in person becomes its owner. Needs a session: no token can create an org (403 `session_required`).
          */
         post: operations["createOrg"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the plans
+         * @description The deployment's plans with their seat limits and features (the audit log is one).
+         */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -759,6 +825,28 @@ export interface paths {
          *     Needs the scope `tokens:admin`.
          */
         post: operations["rollToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage of any token in the org
+         * @description Uses per UTC day over the last `days` days (zeros included, oldest first) and the last five distinct IPs.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
+        get: operations["getTokenUsage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1261,6 +1349,58 @@ export interface operations {
             };
         };
     };
+    getApiTokenUsage: {
+        parameters: {
+            query: {
+                /** @description How many days back, today included */
+                days: number;
+            };
+            header?: never;
+            path: {
+                /** @description The personal token's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            count: number;
+                            /** Format: date */
+                            date: string;
+                        }[];
+                        /** @description The last five distinct IPs, most recent first */
+                        lastIps: string[];
+                    };
+                };
+            };
+        };
+    };
     revokeAllApiTokens: {
         parameters: {
             query?: never;
@@ -1619,6 +1759,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send back as X-CSRF-Token on unsafe requests made with the session cookie */
+                        csrfToken: string;
+                        expiresAt: string;
+                        org: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                        } | null;
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2131,6 +2323,54 @@ export interface operations {
             };
         };
     };
+    listOrgs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            plan: string;
+                            role: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+        };
+    };
     createOrg: {
         parameters: {
             query?: never;
@@ -2202,6 +2442,55 @@ export interface operations {
                             limit: number | null;
                             used: number;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            features: {
+                                auditLog: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            name: string;
+                            seatLimit: number | null;
+                        }[];
+                        nextCursor: null;
                     };
                 };
             };
@@ -4183,6 +4472,58 @@ export interface operations {
                     } & {
                         /** @description The plaintext, shown only in this response */
                         token: string;
+                    };
+                };
+            };
+        };
+    };
+    getTokenUsage: {
+        parameters: {
+            query: {
+                /** @description How many days back, today included */
+                days: number;
+            };
+            header?: never;
+            path: {
+                /** @description The token's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            count: number;
+                            /** Format: date */
+                            date: string;
+                        }[];
+                        /** @description The last five distinct IPs, most recent first */
+                        lastIps: string[];
                     };
                 };
             };
