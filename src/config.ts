@@ -24,6 +24,16 @@ export interface TokenCacheOptions {
 
 export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
 
+/** The one access-log line per request (http/access-log.ts). */
+export interface AccessLogOptions {
+  /** Share of ordinary requests logged: 1 all (default), 0 none, 0.01 one in a hundred. */
+  sampleRate: number;
+  /** Requests slower than this are always logged, as warnings. */
+  slowMs: number;
+}
+
+export const DEFAULT_ACCESS_LOG: AccessLogOptions = { sampleRate: 1, slowMs: 1000 };
+
 export interface PlanDefinition {
   name: string;
   seatLimit: number | null;
@@ -46,6 +56,7 @@ export interface Config {
   inviteTtlSeconds: number;
   lastUseFlushMs: number;
   tokenCache: TokenCacheOptions;
+  accessLog: AccessLogOptions;
   /** scrypt cost parameter N for passwords. */
   passwordCost: number;
   cookieSecure: boolean;
@@ -70,6 +81,7 @@ interface FileConfig {
   sessionTtlSeconds?: number;
   lastUseFlushMs?: number;
   tokenCache?: Partial<TokenCacheOptions>;
+  accessLog?: Partial<AccessLogOptions>;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +97,26 @@ function readFileConfig(file: string): FileConfig {
     throw new ConfigError(`config ${file} must be a JSON object`);
   }
   return parsed as FileConfig;
+}
+
+/** LATCHKEY_ACCESS_LOG: `on`, `off`, or a sampling ratio between 0 and 1. */
+function parseSampleRate(value: string): number {
+  if (value === 'on') return 1;
+  if (value === 'off') return 0;
+  const ratio = Number(value);
+  if (value.trim() === '' || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new ConfigError(`LATCHKEY_ACCESS_LOG must be on, off or a ratio between 0 and 1 (got ${JSON.stringify(value)})`);
+  }
+  return ratio;
+}
+
+function accessLogOptions(file: Partial<AccessLogOptions> | undefined, env: NodeJS.ProcessEnv): AccessLogOptions {
+  const options = { ...DEFAULT_ACCESS_LOG, ...file };
+  if (env.LATCHKEY_ACCESS_LOG !== undefined) options.sampleRate = parseSampleRate(env.LATCHKEY_ACCESS_LOG);
+  if (env.LATCHKEY_SLOW_REQUEST_MS !== undefined) options.slowMs = Number(env.LATCHKEY_SLOW_REQUEST_MS);
+  if (!(options.sampleRate >= 0 && options.sampleRate <= 1)) throw new ConfigError('accessLog.sampleRate must be between 0 and 1');
+  if (!(options.slowMs >= 0)) throw new ConfigError('accessLog.slowMs (LATCHKEY_SLOW_REQUEST_MS) must be a number of milliseconds ≥ 0');
+  return options;
 }
 
 export interface LoadConfigOptions {
@@ -146,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     inviteTtlSeconds: 7 * 86_400,
     lastUseFlushMs: file.lastUseFlushMs ?? 1000,
     tokenCache: { ...DEFAULT_TOKEN_CACHE, ...file.tokenCache },
+    accessLog: accessLogOptions(file.accessLog, env),
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
     trustProxy: options.overrides?.trustProxy ?? env.LATCHKEY_TRUST_PROXY === 'true',

@@ -1,6 +1,6 @@
 // buildApp(options) → a ready Fastify instance with every route, built only from
 // its arguments (no globals), so a test can run several apps side by side.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -25,6 +25,7 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { accessLogHook } from './access-log.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
@@ -69,7 +70,10 @@ function serializeRequest(req: FastifyRequest) {
 
 export function createLogger(stream: DestinationStream | false | undefined, level = 'info'): Logger {
   if (stream === false) return pino({ level: 'silent' });
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, stream ?? pino.destination(1));
+  // stdout is written asynchronously in 4 KiB chunks, off the request path; pino
+  // flushes what is left when the process exits.
+  const destination = stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, destination);
 }
 
 function validators() {
@@ -121,6 +125,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : newId('req');
     },
     return503OnClosing: true,
+    // One line per request from access-log.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
     clientErrorHandler,
     ajv: undefined,
@@ -162,10 +168,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     if (!request.is404) await authenticate(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => metrics.countRequest(request.method, reply.statusCode));
+  app.addHook('onResponse', accessLogHook(config.accessLog));
   app.addHook('onClose', async () => {
     await listener?.stop();
     await lastUse.stop();
     if (!options.database) await handle.close();
+    logger.flush();
   });
 
   await app.register(metaRoutes, { deps, metrics });
