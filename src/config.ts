@@ -14,15 +14,21 @@ import {
 
 /** The verification cache (tokens/cache.ts). */
 export interface TokenCacheOptions {
-  /** Backstop: how long a cached verification may be served without a re-read; 0 turns the cache off. */
+  /**
+   * Backstop: how long a cached verification may be served without a re-read; 0
+   * turns the cache off. Changes are pushed (change(), NOTIFY, SQLite's
+   * data_version), so this only bounds what bypassed all three.
+   */
   ttlMs: number;
   /** How long "no such token" is remembered. */
   negativeTtlMs: number;
-  /** Bound on entries (the oldest go first), for each of the positive and negative caches. */
+  /** Bound on entries (the least recently used go first), for each of the positive and negative caches. */
   maxEntries: number;
+  /** SQLite: how often (ms) to look for commits by other processes (PRAGMA data_version). */
+  externalCheckMs: number;
 }
 
-export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
+export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 300_000, negativeTtlMs: 2_000, maxEntries: 100_000, externalCheckMs: 5 };
 
 /** The one access-log line per request (http/access-log.ts). */
 export interface AccessLogOptions {

@@ -98,7 +98,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const deps: Deps = { db: handle.db, config, clock, hasher, lastUse, changed: async () => undefined };
   // The verification cache hears of every change: this node's through change(),
   // other nodes' (PostgreSQL) through the listener.
-  const tokenCache = new TokenCache(deps, config.tokenCache);
+  const tokenCache = new TokenCache(deps, config.tokenCache, handle.dataVersion);
   deps.tokenCache = tokenCache;
   deps.changed = async (orgId) => tokenCache.invalidateOrg(orgId);
   let listener: ChangeListener | null = null;
