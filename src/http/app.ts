@@ -25,6 +25,7 @@ import { permissionRoutes } from '../permissions/routes.js';
 import { adminTokenRoutes } from '../tokens/admin-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/routes.js';
 import { teamRoutes } from '../teams/routes.js';
+import { verifyBatchRoutes } from '../tokens/verify-batch-routes.js';
 import { accessLogHook } from './access-log.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
@@ -182,6 +183,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(orgRoutes, { deps });
   await app.register(memberRoutes, { deps });
   await app.register(tokenRoutes, { deps });
+  await app.register(verifyBatchRoutes, { deps });
   await app.register(adminTokenRoutes, { deps });
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });

@@ -34,7 +34,7 @@ const ListTokensQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const VerifyBody = Type.Object(
+export const VerifyBody = Type.Object(
   {
     token: Type.String({ maxLength: 1024, description: 'The token to check (its plaintext is never logged or echoed)' }),
     scope: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -45,7 +45,7 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const VerifyResponse = Type.Object({
+export const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
   code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED']),
   allowed: Type.Boolean(),
