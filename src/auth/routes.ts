@@ -19,13 +19,11 @@ const SessionResponse = Type.Object({
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   function startSession(reply: FastifyReply, session: SessionStart, status: number) {
     const { secret, ...body } = session;
-    reply.setCookie(SESSION_COOKIE, secret, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: deps.config.cookieSecure,
-      path: '/',
-      expires: new Date(session.expiresAt),
-    });
+    // Written directly: the cookie plugin runs no hooks (cookies are parsed only where needed, http/auth.ts).
+    reply.header(
+      'Set-Cookie',
+      app.serializeCookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', secure: deps.config.cookieSecure, path: '/', expires: new Date(session.expiresAt) }),
+    );
     return reply.code(status).header('Cache-Control', 'no-store').send(body);
   }
 
@@ -62,7 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     { config: { auth: 'session' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.header('Set-Cookie', app.serializeCookie(SESSION_COOKIE, '', { path: '/', expires: new Date(0) }));
       return reply.code(204).send(null);
     },
   );

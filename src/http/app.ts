@@ -141,7 +141,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.setNotFoundHandler(notFoundHandler);
   app.addSchema(Problem);
 
-  await app.register(cookie);
+  // Cookies are parsed only where a request has no token (auth.ts), not on every request.
+  await app.register(cookie, { hook: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
