@@ -3,21 +3,22 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { DateTime, ListQuery, Nullable } from '../http/schemas.js';
+import { REQUIRED_SCOPE } from '../http/openapi.js';
+import { ListQuery, Nullable, StringEnum } from '../http/schemas.js';
 import { listAuditEvents } from './service.js';
 
 const AuditQuery = Type.Object(
   {
     ...ListQuery.properties,
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    token: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    since: Type.Optional(DateTime),
-    until: Type.Optional(DateTime),
-    from: Type.Optional(DateTime),
-    to: Type.Optional(DateTime),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('jsonl')])),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Events by this actor: a user id, a token id, or `system`' })),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Events by or about this token id' })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'An action such as `token.revoked`, or a family such as `token.*`' })),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Events about this object id' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this time' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Events before this time' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Another name for since' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Another name for until' })),
+    format: Type.Optional(StringEnum(['json', 'jsonl'], { description: '`jsonl` exports every matching event as JSON lines (application/x-ndjson) instead of a page' })),
   },
   { additionalProperties: false },
 );
@@ -43,8 +44,12 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
     '/v1/audit-events',
     {
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['Audit log'],
-        summary: 'Audit events, newest first; format=jsonl (or Accept: application/x-ndjson) exports every match as JSON lines',
+        summary: 'List audit events',
+        description:
+          'Newest first, filtered by actor, token, action, target and time. With `format=jsonl` (or `Accept: application/x-ndjson`) every matching event is exported as JSON lines. Each event carries the hash chaining it to the previous one. Reading the log is a plan feature.',
+        [REQUIRED_SCOPE]: 'audit:read',
         querystring: AuditQuery,
         response: { 200: Type.Object({ data: Type.Array(AuditEvent), nextCursor: Nullable(Type.String()) }) },
       },

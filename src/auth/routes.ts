@@ -32,9 +32,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
+        operationId: 'login',
         tags,
-        summary: 'Email + password → session cookie',
-        body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }), orgId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        summary: 'Sign in with email and password',
+        description:
+          'Starts a session: the `latchkey_session` cookie (HttpOnly, SameSite=Strict) and, in the body, the `csrfToken` that unsafe requests made with the cookie send back as `X-CSRF-Token`. A wrong email or password is 401, with no hint which.',
+        body: Type.Object(
+          {
+            email: Email,
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            orgId: Type.Optional(Type.String({ maxLength: 64, description: 'The org to act in, for a person in several (default: their first)' })),
+          },
+          { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] },
+        ),
         response: { 200: SessionResponse },
       },
     },
@@ -46,9 +56,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     {
       config: { auth: 'none' },
       schema: {
+        operationId: 'acceptInvite',
         tags,
-        summary: 'Accept an invitation: creates the user and membership, starts a session',
-        body: Type.Object({ inviteToken: Type.String({ maxLength: 256 }), password: Password, name: Name }, { additionalProperties: false }),
+        summary: 'Accept an invitation',
+        description: 'Creates the user and their membership with the invited role, and starts a session as POST /v1/auth/login does. An invitation works once, until it expires.',
+        body: Type.Object(
+          {
+            inviteToken: Type.String({ maxLength: 256, description: 'The inviteToken from POST /v1/members' }),
+            password: Type.String({ ...Password, description: 'At least 8 characters' }),
+            name: Name,
+          },
+          { additionalProperties: false, examples: [{ inviteToken: 'inv_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5', password: 'correct horse battery staple', name: 'Ada' }] },
+        ),
         response: { 201: SessionResponse },
       },
     },
@@ -57,7 +76,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.post(
     '/v1/auth/logout',
-    { config: { auth: 'session' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) } } },
+        {
+      config: { auth: 'session' },
+      schema: {
+        operationId: 'logout',
+        tags,
+        summary: 'Sign out',
+        description: 'Ends the session and clears its cookie. Tokens are not affected.',
+        response: { 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) },
+      },
+    },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
       reply.header('Set-Cookie', app.serializeCookie(SESSION_COOKIE, '', { path: '/', expires: new Date(0) }));

@@ -29,6 +29,8 @@ import { verifyBatchRoutes } from '../tokens/verify-batch-routes.js';
 import { accessLogHook } from './access-log.js';
 import { authHook } from './auth.js';
 import { Metrics, metaRoutes } from './meta-routes.js';
+import { documentRoute, openapiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 import { clientErrorHandler, errorHandler, notFoundHandler, redactTokens } from './problem.js';
 import { Problem } from './schemas.js';
 
@@ -143,27 +145,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
 
   // Cookies are parsed only where a request has no token (auth.ts), not on every request.
   await app.register(cookie, { hook: false });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Latchkey', version: '1', description: 'Access tokens: personal and service tokens, verification, audit.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
-    },
-  });
-
-  // Every route documents its problem+json errors.
-  app.addHook('onRoute', (route) => {
-    if (route.schema && !route.schema.hide) {
-      route.schema.response = { ...(route.schema.response as object), '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
-    }
-  });
+  await app.register(swagger, openapiOptions());
+  // Every route documents its problem+json errors, the credentials it takes and the scope it needs.
+  app.addHook('onRoute', documentRoute);
   const authenticate = authHook(deps);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -189,6 +173,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(docsRoutes);
 
   lastUse.start(config.lastUseFlushMs);
   await app.ready();

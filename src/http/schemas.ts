@@ -26,6 +26,10 @@ export function StringEnum<const V extends readonly string[]>(values: V, options
 /** Free text that is never a control character: names, descriptions. */
 export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$' });
 export const Id = Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z]{2,8}_[0-9A-Za-z]+$' });
+/** An id field with its own description (path parameters, filters). */
+export function IdOf(description: string) {
+  return Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z]{2,8}_[0-9A-Za-z]+$', description });
+}
 export const Scope = Type.String({ minLength: 3, maxLength: 100, pattern: '^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$' });
 export const ResourceId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const DateTime = Type.String({ format: 'date-time' });
@@ -52,8 +56,8 @@ export const GrantSchema = Type.Object({
 });
 
 export const Expiry = {
-  expiresIn: Type.Optional(Nullable(StringEnum(['7d', '30d', '60d', '90d', '1y']))),
-  expiresAt: Type.Optional(Nullable(DateTime)),
+  expiresIn: Type.Optional(Nullable(StringEnum(['7d', '30d', '60d', '90d', '1y'], { description: 'Lifetime from now; null = never (when the org policy allows). Give this or expiresAt.' }))),
+  expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Expiry as an ISO 8601 time; null = never (when the org policy allows)' }))),
 };
 
 export const TokenSchema = Type.Object({
@@ -92,8 +96,8 @@ export const PrincipalSchema = Type.Object({
 
 export const ListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Page size (default 50)' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The nextCursor of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -102,16 +106,32 @@ export function listOf<T extends TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
 }
 
-export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+/** Path parameters `{id}`, described for the object they name. */
+export function IdParams(what: string) {
+  return Type.Object({ id: IdOf(`The ${what}'s id`) }, { additionalProperties: false });
+}
 
 /** Roll: an optional grace period during which the old value keeps working (at most a day). */
-export const RollBody = Type.Union([
-  Type.Object({ gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+export const RollBody = Type.Union(
+  [
+    Type.Object(
+      {
+        gracePeriodSeconds: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS, description: 'How long the old value keeps working (default 0: it stops at once)' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { examples: [{ gracePeriodSeconds: 60 }] },
+);
+
+/** The body of a revoke-all: nothing (an empty object or null). */
+export const EmptyBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()], { examples: [{}] });
 
 /** A grant written flat in a request body: scopes, optionally limited to resources. */
 export const GrantBody = {
-  scopes: Type.Array(Scope, { minItems: 1, maxItems: 200 }),
-  resources: Type.Optional(Nullable(Type.Array(ResourceId, { minItems: 1, maxItems: 200 }))),
+  scopes: Type.Array(Scope, { minItems: 1, maxItems: 200, description: 'Scopes from the catalogue, each within your own permissions' }),
+  resources: Type.Optional(Nullable(Type.Array(ResourceId, { minItems: 1, maxItems: 200, description: 'Limit the scopes to these resource ids; null or absent = any resource' }))),
 };

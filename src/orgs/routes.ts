@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { callMeta, ctxOf } from '../http/auth.js';
+import { REQUIRED_SCOPE } from '../http/openapi.js';
 import { Name, Nullable } from '../http/schemas.js';
 import { createOrg, getOrg, getSeats, updateOrg } from './service.js';
 
@@ -34,11 +35,11 @@ const OrgSchema = Type.Object({
 
 const PolicyPatch = Type.Object(
   {
-    maxPersonalTokensPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000 }))),
-    requireExpiry: Type.Optional(Type.Boolean()),
-    maxLifetimeDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500 }))),
+    maxPersonalTokensPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Live personal tokens a person may hold; null = no cap' }))),
+    requireExpiry: Type.Optional(Type.Boolean({ description: 'Every new token must expire' })),
+    maxLifetimeDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'The longest lifetime a new token may have; null = no cap' }))),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Token policy; fields left out stay as they are' },
 );
 
 export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -46,7 +47,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     '/v1/orgs',
     {
       config: { auth: 'session' },
-      schema: { tags, summary: 'Create an org; the signed-in user becomes its owner (session only)', body: Type.Object({ name: Name }, { additionalProperties: false }), response: { 201: OrgSchema } },
+      schema: {
+        operationId: 'createOrg',
+        tags,
+        summary: 'Create an org',
+        description: 'The signed-in person becomes its owner. Needs a session: no token can create an org (403 `session_required`).',
+        body: Type.Object({ name: Name }, { additionalProperties: false, examples: [{ name: 'Acme' }] }),
+        response: { 201: OrgSchema },
+      },
     },
     async (request, reply) => {
       const session = request.session;
@@ -56,20 +64,43 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     },
   );
 
-  app.get('/v1/org', { schema: { tags, summary: 'The current org: plan, seats, policy', response: { 200: OrgSchema } } }, (request) => getOrg(deps, ctxOf(request)));
+  app.get(
+    '/v1/org',
+    { schema: { operationId: 'getOrg', tags, summary: 'Get the current org', description: 'Its plan, seats, token policy and features.', [REQUIRED_SCOPE]: 'org:read', response: { 200: OrgSchema } } },
+    (request) => getOrg(deps, ctxOf(request)),
+  );
 
   app.patch(
     '/v1/org',
     {
       schema: {
+        operationId: 'updateOrg',
         tags,
-        summary: 'Rename, change policy, or change plan (plan: session only)',
-        body: Type.Object({ name: Type.Optional(Name), plan: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), policy: Type.Optional(PolicyPatch) }, { additionalProperties: false }),
+        summary: 'Change the current org',
+        description: 'Rename it or change its token policy. Changing the plan (billing) needs a session: with a token it is 403 `session_required`, whatever the scopes.',
+        [REQUIRED_SCOPE]: 'org:manage',
+        body: Type.Object(
+          { name: Type.Optional(Name), plan: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'A plan name (session only)' })), policy: Type.Optional(PolicyPatch) },
+          { additionalProperties: false, examples: [{ policy: { requireExpiry: true, maxLifetimeDays: 90 } }] },
+        ),
         response: { 200: OrgSchema },
       },
     },
     (request) => updateOrg(deps, ctxOf(request), request.body),
   );
 
-  app.get('/v1/seats', { schema: { tags, summary: 'Seat limit, used, breakdown', response: { 200: Seats } } }, (request) => getSeats(deps, ctxOf(request)));
+  app.get(
+    '/v1/seats',
+    {
+      schema: {
+        operationId: 'getSeats',
+        tags,
+        summary: 'Get seat usage',
+        description: 'The limit, how many are used, and by what: members, team tokens and open invitations.',
+        [REQUIRED_SCOPE]: 'org:read',
+        response: { 200: Seats },
+      },
+    },
+    (request) => getSeats(deps, ctxOf(request)),
+  );
 };

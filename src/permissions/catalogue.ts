@@ -27,8 +27,13 @@ export const MANAGEMENT_SCOPES: ScopeDefinition[] = [
   { scope: 'teams:read', category: 'Teams', description: 'List teams, their members and tokens' },
   { scope: 'teams:manage', category: 'Teams', description: 'Create, rename and delete teams' },
   { scope: 'team:manage', category: 'Teams', description: "Manage a team's members and tokens (within a team grant)" },
-  { scope: 'tokens:read', category: 'Tokens', description: 'List tokens' },
-  { scope: 'tokens:manage', category: 'Tokens', description: 'Mint, roll and revoke tokens' },
+  { scope: 'tokens:read', category: 'Tokens', description: 'List and read your own personal tokens' },
+  { scope: 'tokens:manage', category: 'Tokens', description: 'Mint, roll and revoke your own personal tokens (within your own permissions)' },
+  {
+    scope: 'tokens:admin',
+    category: 'Tokens',
+    description: "Administer tokens that are not your own: every token in the organization, org API keys, rolling and revoking anyone's token, mass revocation",
+  },
   { scope: 'service_accounts:read', category: 'Service accounts', description: 'List service accounts and their tokens' },
   { scope: 'service_accounts:manage', category: 'Service accounts', description: 'Create, change and delete service accounts and their tokens' },
   { scope: 'audit:read', category: 'Audit', description: 'Read and export the audit log' },
@@ -46,6 +51,11 @@ export interface RoleSpec {
 }
 
 const MANAGEMENT_READS = ['org:read', 'members:read', 'teams:read', 'service_accounts:read'];
+/**
+ * Managing one's own credentials is not a write to the org, so every role that
+ * can hold personal tokens has these (SPEC §3); tokens:admin is for others' tokens.
+ */
+const SELF_SERVICE = ['tokens:read', 'tokens:manage'];
 
 export const DEFAULT_ROLES: RoleSpec[] = [
   { name: 'owner', rank: 40, description: 'Everything, including the organization itself', scopes: ['*'] },
@@ -54,9 +64,14 @@ export const DEFAULT_ROLES: RoleSpec[] = [
     name: 'member',
     rank: 20,
     description: "Uses the host API; reads the organization's structure",
-    scopes: [...MANAGEMENT_READS, 'api:*'],
+    scopes: [...MANAGEMENT_READS, ...SELF_SERVICE, 'api:*'],
   },
-  { name: 'viewer', rank: 10, description: 'Read-only', scopes: ['org:read', 'members:read', 'teams:read', 'api:*:read'] },
+  {
+    name: 'viewer',
+    rank: 10,
+    description: 'Read-only, but manages their own personal tokens',
+    scopes: ['org:read', 'members:read', 'teams:read', ...SELF_SERVICE, 'api:*:read'],
+  },
 ];
 
 function matches(pattern: string, scope: string, isApiScope: boolean): boolean {

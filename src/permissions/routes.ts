@@ -26,25 +26,51 @@ const Role = Type.Object({ name: Type.String(), rank: Type.Integer(), descriptio
 const ScopeEntry = Type.Object({ scope: Type.String(), category: Type.String(), description: Type.String() });
 
 export const permissionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/me', { schema: { tags: ['Identity'], summary: 'The caller: principal, org, credential, effective scopes', response: { 200: MeResponse } } }, (request) => {
-    const { actor } = ctxOf(request);
-    const c = actor.credential;
-    const credential =
-      c.type === 'token' ? { type: 'token' as const, id: c.id, name: c.name, prefix: c.prefix, kind: c.kind, expiresAt: c.expiresAt } : { type: 'session' as const };
-    return { principal: actor.principal, org: actor.org, credential, role: actor.role, scopes: scopesOf(actor.grants), grants: actor.grants };
-  });
+  app.get(
+    '/v1/me',
+    {
+      schema: {
+        operationId: 'getMe',
+        tags: ['Identity'],
+        summary: 'Get the caller',
+        description: 'The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request. Any credential may call it.',
+        response: { 200: MeResponse },
+      },
+    },
+    (request) => {
+      const { actor } = ctxOf(request);
+      const c = actor.credential;
+      const credential =
+        c.type === 'token' ? { type: 'token' as const, id: c.id, name: c.name, prefix: c.prefix, kind: c.kind, expiresAt: c.expiresAt } : { type: 'session' as const };
+      return { principal: actor.principal, org: actor.org, credential, role: actor.role, scopes: scopesOf(actor.grants), grants: actor.grants };
+    },
+  );
 
-  app.get('/v1/roles', { schema: { tags: ['Identity'], summary: 'Roles and their scopes', response: { 200: Type.Object({ data: Type.Array(Role), nextCursor: Nullable(Type.String()) }) } } }, (request) => {
-    ctxOf(request);
-    return { data: deps.config.roles, nextCursor: null };
-  });
+  app.get(
+    '/v1/roles',
+    {
+      schema: {
+        operationId: 'listRoles',
+        tags: ['Roles and scopes'],
+        summary: 'List roles',
+        description: 'Each role with its rank and the scopes it holds. Any credential may call it.',
+        response: { 200: Type.Object({ data: Type.Array(Role), nextCursor: Nullable(Type.String()) }) },
+      },
+    },
+    (request) => {
+      ctxOf(request);
+      return { data: deps.config.roles, nextCursor: null };
+    },
+  );
 
   app.get(
     '/v1/api-tokens/scopes',
     {
       schema: {
-        tags: ['Personal access tokens'],
-        summary: 'The scope catalogue, by category',
+        operationId: 'listScopes',
+        tags: ['Roles and scopes'],
+        summary: 'List the scope catalogue',
+        description: 'Every scope a grant can name, flat and by category: the built-in management scopes and the host API’s own. Any credential may call it.',
         response: {
           200: Type.Object({
             data: Type.Array(ScopeEntry),

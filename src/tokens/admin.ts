@@ -1,5 +1,7 @@
-// Org-wide token administration (`tokens:read` / `tokens:manage`): every token in
-// the org, org API keys, roll or revoke any token, and mass revocation after a leak.
+// Org-wide token administration (`tokens:admin`, SPEC §3): every token in the org,
+// org API keys, roll or revoke any token, and mass revocation after a leak. The
+// self-service scopes (`tokens:read` / `tokens:manage`) reach only the caller's own
+// personal tokens (service.ts), so every role has those and none of them reach here.
 import type { Ctx, Deps } from '../deps.js';
 import type { TokensTable } from '../db/schema.js';
 import { change } from '../db/change.js';
@@ -42,7 +44,7 @@ export async function viewsOf(deps: Deps, orgId: string, rows: TokensTable[]): P
 }
 
 export async function listOrgTokens(deps: Deps, ctx: Ctx, filters: OrgTokenFilters): Promise<Page<TokenView>> {
-  requireScope(ctx.actor.grants, { scope: 'tokens:read' });
+  requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
   const limit = pageLimit(filters);
   const after = decodeCursor(filters.cursor);
   const now = deps.clock.now().toISOString();
@@ -78,7 +80,7 @@ export async function loadOrgToken(deps: Deps, orgId: string, id: string): Promi
 }
 
 export async function getOrgToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
-  requireScope(ctx.actor.grants, { scope: 'tokens:read' });
+  requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
   const row = await loadOrgToken(deps, ctx.actor.org.id, id);
   return (await viewsOf(deps, ctx.actor.org.id, [row])).get(row.id) as TokenView;
 }
@@ -93,7 +95,7 @@ export interface OrgApiKeyInput extends ExpiryInput {
 /** An org API key: a service token owned by the org, with a fixed role ≤ its creator's, or explicit scopes. */
 export async function createOrgApiKey(deps: Deps, ctx: Ctx, input: OrgApiKeyInput): Promise<MintedToken> {
   const { actor } = ctx;
-  requireScope(actor.grants, { scope: 'tokens:manage' });
+  requireScope(actor.grants, { scope: 'tokens:admin' });
   if ((input.role === undefined) === (input.scopes === undefined)) {
     throw new AppError('validation_failed', 'Give either role or scopes', { errors: [{ field: input.role === undefined ? 'role' : 'scopes', message: 'give exactly one of role and scopes' }] });
   }
@@ -111,7 +113,7 @@ export async function createOrgApiKey(deps: Deps, ctx: Ctx, input: OrgApiKeyInpu
 }
 
 export async function rollOrgToken(deps: Deps, ctx: Ctx, id: string, gracePeriodSeconds = 0): Promise<MintedToken> {
-  requireScope(ctx.actor.grants, { scope: 'tokens:manage' });
+  requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
   return rollWithinPermissions(deps, ctx, await loadOrgToken(deps, ctx.actor.org.id, id), gracePeriodSeconds);
 }
 
@@ -129,7 +131,7 @@ export async function rollWithinPermissions(deps: Deps, ctx: Ctx, row: TokensTab
 }
 
 export async function revokeOrgToken(deps: Deps, ctx: Ctx, id: string): Promise<TokenView> {
-  requireScope(ctx.actor.grants, { scope: 'tokens:manage' });
+  requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
   const row = await loadOrgToken(deps, ctx.actor.org.id, id);
   const revoked = await revokeTokenRow(deps, ctx, row);
   return (await viewsOf(deps, ctx.actor.org.id, [revoked])).get(row.id) as TokenView;
@@ -137,7 +139,7 @@ export async function revokeOrgToken(deps: Deps, ctx: Ctx, id: string): Promise<
 
 /** Mass revocation after a leak: every live token in the org, one transaction, one audit event. */
 export async function revokeAllOrgTokens(deps: Deps, ctx: Ctx, input: { kind?: 'personal' | 'service' | undefined }): Promise<{ revoked: number }> {
-  requireScope(ctx.actor.grants, { scope: 'tokens:manage' });
+  requireScope(ctx.actor.grants, { scope: 'tokens:admin' });
   const now = deps.clock.now();
   return change(deps, ctx.actor.org.id, async (trx) => {
     let q = trx.updateTable('tokens').set({ revoked_at: now.toISOString() }).where('org_id', '=', ctx.actor.org.id).where('revoked_at', 'is', null);

@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { ctxOf } from '../http/auth.js';
-import { StringEnum, Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
+import { REQUIRED_SCOPE } from '../http/openapi.js';
+import { EmptyBody, StringEnum, Expiry, GrantSchema, IdParams, RollBody, listOf, ListQuery, MintedTokenSchema, Name, Nullable, OrgRefSchema, PrincipalSchema, ResourceId, Scope, TokenSchema } from '../http/schemas.js';
 import {
   getPersonalToken,
   listPersonalTokens,
@@ -15,21 +16,22 @@ import {
 import { verifyToken } from './verify.js';
 
 const tags = ['Personal access tokens'];
+const TokenParams = IdParams('personal token');
 
 const MintBody = Type.Object(
   {
-    name: Name,
-    scopes: Type.Optional(Type.Array(Scope, { maxItems: 200 })),
-    resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200 })),
+    name: Type.String({ ...Name, description: 'Unique among your live tokens' }),
+    scopes: Type.Optional(Type.Array(Scope, { maxItems: 200, description: 'Narrow the token to these scopes; absent = everything you can do, now and later' })),
+    resources: Type.Optional(Type.Array(ResourceId, { minItems: 1, maxItems: 200, description: 'Limit the scopes to these resource ids (needs scopes)' })),
     ...Expiry,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'ci', scopes: ['tokens:read'], expiresIn: '30d' }] },
 );
 
 const ListTokensQuery = Type.Object(
   {
     ...ListQuery.properties,
-    status: Type.Optional(StringEnum(['active', 'revoked', 'expired'])),
+    status: Type.Optional(StringEnum(['active', 'revoked', 'expired'], { description: 'Only tokens in this state' })),
   },
   { additionalProperties: false },
 );
@@ -37,12 +39,12 @@ const ListTokensQuery = Type.Object(
 export const VerifyBody = Type.Object(
   {
     token: Type.String({ maxLength: 1024, description: 'The token to check (its plaintext is never logged or echoed)' }),
-    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    resource: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    team: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    ip: Type.Optional(Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f:.]+$' })),
+    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Is the token allowed this scope? Absent = only check that it is valid' })),
+    resource: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The resource id the scope is asked for' })),
+    team: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The team the scope is asked in' })),
+    ip: Type.Optional(Type.String({ minLength: 2, maxLength: 45, pattern: '^[0-9A-Fa-f:.]+$', description: "The IP address the token was presented from, for the token's allowed IPs" })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ token: 'lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8', scope: 'issues:read', resource: 'repo_1' }] },
 );
 
 export const VerifyResponse = Type.Object({
@@ -59,26 +61,89 @@ export const VerifyResponse = Type.Object({
 });
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/v1/api-tokens', { schema: { tags, summary: "The caller's personal tokens", querystring: ListTokensQuery, response: { 200: listOf(TokenSchema) } } }, (request) =>
-    listPersonalTokens(deps, ctxOf(request), request.query),
+  app.get(
+    '/v1/api-tokens',
+    {
+      schema: {
+        operationId: 'listApiTokens',
+        tags,
+        summary: "List the caller's personal tokens",
+        description: 'Newest first, revoked and expired ones included (filter with `status`). Never shows a secret.',
+        [REQUIRED_SCOPE]: 'tokens:read',
+        querystring: ListTokensQuery,
+        response: { 200: listOf(TokenSchema) },
+      },
+    },
+    (request) => listPersonalTokens(deps, ctxOf(request), request.query),
   );
 
-  app.post('/v1/api-tokens', { schema: { tags, summary: 'Mint a personal token', body: MintBody, response: { 201: MintedTokenSchema } } }, async (request, reply) => {
-    const minted = await mintPersonalToken(deps, ctxOf(request), request.body);
-    return reply.code(201).header('Cache-Control', 'no-store').send(minted);
-  });
-
-  app.get('/v1/api-tokens/:id', { schema: { tags, summary: 'One personal token (never its secret)', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
-    getPersonalToken(deps, ctxOf(request), request.params.id),
+  app.post(
+    '/v1/api-tokens',
+    {
+      schema: {
+        operationId: 'createApiToken',
+        tags,
+        summary: 'Mint a personal token',
+        description:
+          'The response carries the secret in `token`, the only time it is ever shown. Without `scopes` the token holds whatever its owner can do, re-evaluated on every request; with them, at most those. A token that mints can give no more than it holds, and the new token cannot outlive it.',
+        [REQUIRED_SCOPE]: 'tokens:manage',
+        body: MintBody,
+        response: { 201: MintedTokenSchema },
+      },
+    },
+    async (request, reply) => {
+      const minted = await mintPersonalToken(deps, ctxOf(request), request.body);
+      return reply.code(201).header('Cache-Control', 'no-store').send(minted);
+    },
   );
 
-  app.delete('/v1/api-tokens/:id', { schema: { tags, summary: 'Revoke a personal token', params: IdParams, response: { 200: TokenSchema } } }, (request) =>
-    revokePersonalToken(deps, ctxOf(request), request.params.id),
+  app.get(
+    '/v1/api-tokens/:id',
+    {
+      schema: {
+        operationId: 'getApiToken',
+        tags,
+        summary: 'Get one of your personal tokens',
+        description: 'Its metadata, status and last use; never its secret. Another person’s token is 404.',
+        [REQUIRED_SCOPE]: 'tokens:read',
+        params: TokenParams,
+        response: { 200: TokenSchema },
+      },
+    },
+    (request) => getPersonalToken(deps, ctxOf(request), request.params.id),
+  );
+
+  app.delete(
+    '/v1/api-tokens/:id',
+    {
+      schema: {
+        operationId: 'revokeApiToken',
+        tags,
+        summary: 'Revoke one of your personal tokens',
+        description: 'Immediate and permanent: the next request with it gets 401. It stays listed with `status: "revoked"`. A token may revoke itself.',
+        [REQUIRED_SCOPE]: 'tokens:manage',
+        params: TokenParams,
+        response: { 200: TokenSchema },
+      },
+    },
+    (request) => revokePersonalToken(deps, ctxOf(request), request.params.id),
   );
 
   app.post(
     '/v1/api-tokens/:id/roll',
-    { schema: { tags, summary: 'Rotate: new secret, same id and name', params: IdParams, body: RollBody, response: { 200: MintedTokenSchema } } },
+    {
+      schema: {
+        operationId: 'rollApiToken',
+        tags,
+        summary: 'Roll (rotate) one of your personal tokens',
+        description:
+          'A new secret for the same id and name, shown once in `token`. The old value stops at once, or after `gracePeriodSeconds` (at most a day) for a zero-downtime roll-out. A narrowed token cannot roll a wider one.',
+        [REQUIRED_SCOPE]: 'tokens:manage',
+        params: TokenParams,
+        body: RollBody,
+        response: { 200: MintedTokenSchema },
+      },
+    },
     async (request, reply) => {
       const rolled = await rollPersonalToken(deps, ctxOf(request), request.params.id, request.body?.gracePeriodSeconds ?? 0);
       return reply.header('Cache-Control', 'no-store').send(rolled);
@@ -87,14 +152,34 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
 
   app.post(
     '/v1/api-tokens/revoke-all',
-    { schema: { tags, summary: "Revoke all the caller's personal tokens", body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])), response: { 200: Type.Object({ revoked: Type.Integer() }) } } },
+    {
+      schema: {
+        operationId: 'revokeAllApiTokens',
+        tags,
+        summary: "Revoke all the caller's personal tokens",
+        description: 'Every live personal token of yours in this org, the calling one included, in one call.',
+        [REQUIRED_SCOPE]: 'tokens:manage',
+        body: Type.Optional(EmptyBody),
+        response: { 200: Type.Object({ revoked: Type.Integer({ description: 'How many tokens were revoked' }) }) },
+      },
+    },
     (request) => revokeAllPersonalTokens(deps, ctxOf(request)),
   );
 
   app.post(
     '/v1/verify',
-    { schema: { tags: ['Verification'], summary: 'Check a token and, optionally, a scope on a resource in a team', body: VerifyBody, response: { 200: VerifyResponse } } },
+    {
+      schema: {
+        operationId: 'verifyToken',
+        tags: ['Verification'],
+        summary: 'Verify a token, and optionally a scope on a resource in a team',
+        description:
+          'For the host API. Always 200 for a token that is not valid: `valid` and `code` (`VALID`, `NOT_FOUND`, `MALFORMED`, `REVOKED`, `EXPIRED`, `SUSPENDED`, `FORBIDDEN`, …) say why; `allowed` answers the scope question. A token of another org is `NOT_FOUND`.',
+        [REQUIRED_SCOPE]: 'tokens:verify',
+        body: VerifyBody,
+        response: { 200: VerifyResponse },
+      },
+    },
     (request) => verifyToken(deps, ctxOf(request), request.body),
   );
 };
-

@@ -22,8 +22,13 @@ describe('no escalation', () => {
     const res = await request(t, { method: 'POST', url: '/v1/api-tokens', session: member.session, payload: { name: 'x', scopes: ['members:manage'] } });
     const body = expectProblem(res, 403, 'forbidden');
     expect(body.detail).toContain('members:manage');
-    // A member's token lacks tokens:manage, so it cannot mint at all.
-    expectProblem(await post('/v1/api-tokens', { name: 'y' }, member.token), 403, 'forbidden');
+    // The member's token mints for the member (self-service), but never beyond the member.
+    expectProblem(await post('/v1/api-tokens', { name: 'y', scopes: ['members:manage'] }, member.token), 403, 'forbidden');
+    expectProblem(await post('/v1/api-tokens', { name: 'z', scopes: ['tokens:admin'] }, member.token), 403, 'forbidden');
+    const own = await post('/v1/api-tokens', { name: 'own' }, member.token);
+    expect(own.statusCode).toBe(201);
+    expect(own.json().scopes).not.toContain('members:manage');
+    expect(own.json().scopes).not.toContain('tokens:admin');
   });
 
   it('a narrowed token mints only within its narrowing, even when it names no scopes', async () => {

@@ -41,9 +41,14 @@ beforeAll(async () => {
     'org API key': { token: apiKey.token! },
     session: { session: { ...session, orgId: a.orgId } },
   };
-  // A service-account token that can read everything, so its reads reach the lookup too.
+  // A service-account token that can read everything (org-wide token reads need tokens:admin), so its reads reach the lookup too.
   const reader = await ok(
-    await request(t, { method: 'POST', url: '/v1/service-accounts', token: a.token, payload: { name: 'reader', scopes: ['tokens:read', 'teams:read', 'service_accounts:read', 'members:read', 'org:read'] } }),
+    await request(t, {
+      method: 'POST',
+      url: '/v1/service-accounts',
+      token: a.token,
+      payload: { name: 'reader', scopes: ['tokens:read', 'tokens:admin', 'teams:read', 'service_accounts:read', 'members:read', 'org:read'] },
+    }),
   );
   const readerToken = await ok(await request(t, { method: 'POST', url: `/v1/service-accounts/${reader.id}/tokens`, token: a.token, payload: { name: 'reader token' } }));
   credentials['service-account token (org-wide read)'] = { token: readerToken.token! };

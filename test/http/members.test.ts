@@ -100,7 +100,7 @@ describe('POST /v1/members', () => {
 describe('PATCH /v1/members/{userId}: live re-evaluation', () => {
   it("downgrading a member's role takes their token's scopes away on the very next request", async () => {
     const admin = await addMember(t, org, 'admin');
-    expect((await request(t, { method: 'GET', url: '/v1/api-tokens', token: admin.token })).statusCode).toBe(200);
+    expect((await request(t, { method: 'GET', url: '/v1/tokens', token: admin.token })).statusCode).toBe(200);
     expect((await me(admin.token)).json().scopes).toContain('members:manage');
 
     const res = await patch(org.token, admin.userId, { role: 'viewer' });
@@ -110,7 +110,9 @@ describe('PATCH /v1/members/{userId}: live re-evaluation', () => {
     const after = (await me(admin.token)).json();
     expect(after.role).toBe('viewer');
     expect(after.scopes).not.toContain('members:manage');
-    expectProblem(await request(t, { method: 'GET', url: '/v1/api-tokens', token: admin.token }), 403, 'forbidden');
+    expectProblem(await request(t, { method: 'GET', url: '/v1/tokens', token: admin.token }), 403, 'forbidden');
+    // Their own tokens stay theirs to manage: a viewer keeps the self-service scopes.
+    expect((await request(t, { method: 'GET', url: '/v1/api-tokens', token: admin.token })).statusCode).toBe(200);
     expectProblem(await request(t, { method: 'POST', url: '/v1/members', token: admin.token, payload: { email: 'late@example.com', role: 'viewer' } }), 403, 'forbidden');
     // …and the session too.
     expectProblem(await request(t, { method: 'POST', url: '/v1/members', session: admin.session, payload: { email: 'late@example.com', role: 'viewer' } }), 403, 'forbidden');
