@@ -18,15 +18,31 @@ import { parseCidr } from './tokens/limits.js';
 
 /** The verification cache (tokens/cache.ts). */
 export interface TokenCacheOptions {
-  /** Backstop: how long a cached verification may be served without a re-read; 0 turns the cache off. */
+  /**
+   * Backstop: how long a cached verification may be served without a re-read; 0
+   * turns the cache off. Changes are pushed (change(), NOTIFY, SQLite's
+   * data_version), so this only bounds what bypassed all three.
+   */
   ttlMs: number;
   /** How long "no such token" is remembered. */
   negativeTtlMs: number;
-  /** Bound on entries (the oldest go first), for each of the positive and negative caches. */
+  /** Bound on entries (the least recently used go first), for each of the positive and negative caches. */
   maxEntries: number;
+  /** SQLite: how often (ms) to look for commits by other processes (PRAGMA data_version). */
+  externalCheckMs: number;
 }
 
-export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 5_000, negativeTtlMs: 2_000, maxEntries: 50_000 };
+export const DEFAULT_TOKEN_CACHE: TokenCacheOptions = { ttlMs: 300_000, negativeTtlMs: 2_000, maxEntries: 100_000, externalCheckMs: 5 };
+
+/** The one access-log line per request (http/access-log.ts). */
+export interface AccessLogOptions {
+  /** Share of ordinary requests logged: 1 all (default), 0 none, 0.01 one in a hundred. */
+  sampleRate: number;
+  /** Requests slower than this are always logged, as warnings. */
+  slowMs: number;
+}
+
+export const DEFAULT_ACCESS_LOG: AccessLogOptions = { sampleRate: 1, slowMs: 1000 };
 
 /** Webhook delivery (webhooks/delivery.ts). */
 export interface WebhookOptions {
@@ -90,6 +106,7 @@ export interface Config {
   lastUseFlushMs: number;
   tokenCache: TokenCacheOptions;
   verifyEvents: VerifyEventsOptions;
+  accessLog: AccessLogOptions;
   /** scrypt cost parameter N for passwords. */
   passwordCost: number;
   cookieSecure: boolean;
@@ -189,6 +206,26 @@ export function layerConfigs(...layers: Partial<FileConfig>[]): FileConfig {
   return out as FileConfig;
 }
 
+/** LATCHKEY_ACCESS_LOG: `on`, `off`, or a sampling ratio between 0 and 1. */
+function parseSampleRate(value: string): number {
+  if (value === 'on') return 1;
+  if (value === 'off') return 0;
+  const ratio = Number(value);
+  if (value.trim() === '' || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new ConfigError(`LATCHKEY_ACCESS_LOG must be on, off or a ratio between 0 and 1 (got ${JSON.stringify(value)})`);
+  }
+  return ratio;
+}
+
+function accessLogOptions(file: Partial<AccessLogOptions> | undefined, env: NodeJS.ProcessEnv): AccessLogOptions {
+  const options = { ...DEFAULT_ACCESS_LOG, ...file };
+  if (env.LATCHKEY_ACCESS_LOG !== undefined) options.sampleRate = parseSampleRate(env.LATCHKEY_ACCESS_LOG);
+  if (env.LATCHKEY_SLOW_REQUEST_MS !== undefined) options.slowMs = Number(env.LATCHKEY_SLOW_REQUEST_MS);
+  if (!(options.sampleRate >= 0 && options.sampleRate <= 1)) throw new ConfigError('accessLog.sampleRate must be between 0 and 1');
+  if (!(options.slowMs >= 0)) throw new ConfigError('accessLog.slowMs (LATCHKEY_SLOW_REQUEST_MS) must be a number of milliseconds ≥ 0');
+  return options;
+}
+
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -261,6 +298,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     lastUseFlushMs: file.lastUseFlushMs ?? 1000,
     tokenCache: { ...DEFAULT_TOKEN_CACHE, ...file.tokenCache },
     verifyEvents: { ...DEFAULT_VERIFY_EVENTS, ...file.verifyEvents },
+    accessLog: accessLogOptions(file.accessLog, env),
     passwordCost: options.overrides?.passwordCost ?? 16_384,
     cookieSecure: options.overrides?.cookieSecure ?? env.LATCHKEY_COOKIE_SECURE === 'true',
     trustProxy: trustedProxies(file.trustProxy ?? env.LATCHKEY_TRUST_PROXY?.split(',').filter((p) => p.trim() !== '') ?? []),

@@ -20,13 +20,11 @@ const SessionResponse = Type.Object({
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   function startSession(reply: FastifyReply, session: SessionStart, status: number) {
     const { secret, ...body } = session;
-    reply.setCookie(SESSION_COOKIE, secret, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: deps.config.cookieSecure,
-      path: '/',
-      expires: new Date(session.expiresAt),
-    });
+    // Written directly: the cookie plugin runs no hooks (cookies are parsed only where needed, http/auth.ts).
+    reply.header(
+      'Set-Cookie',
+      app.serializeCookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', secure: deps.config.cookieSecure, path: '/', expires: new Date(session.expiresAt) }),
+    );
     return reply.code(status).header('Cache-Control', 'no-store').send(body);
   }
 
@@ -101,7 +99,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     },
     async (request, reply) => {
       if (request.session) await logout(deps, request.session.id);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.header('Set-Cookie', app.serializeCookie(SESSION_COOKIE, '', { path: '/', expires: new Date(0) }));
       return reply.code(204).send(null);
     },
   );

@@ -17,6 +17,13 @@ export interface DatabaseHandle {
   dialect: DialectName;
   /** What it was opened from (a PostgreSQL node opens its change listener with it). */
   url?: string;
+  /**
+   * SQLite only: PRAGMA data_version, which changes when another connection (a
+   * server-side CLI command, another process) commits to the file, and never for
+   * this connection's own writes. The verification cache polls it to notice
+   * writes that did not go through this process.
+   */
+  dataVersion?: () => number;
   close(): Promise<void>;
 }
 
@@ -36,7 +43,8 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const dataVersion = () => sqlite.pragma('data_version', { simple: true }) as number;
+  return { db, dialect: 'sqlite', dataVersion, close: () => db.destroy() };
 }
 
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {

@@ -1,6 +1,6 @@
 // buildApp(options) → a ready Fastify instance with every route, built only from
 // its arguments (no globals), so a test can run several apps side by side.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -35,6 +35,8 @@ import { metaRoutes } from './meta-routes.js';
 import { Metrics } from './metrics.js';
 import { recordDenied } from '../audit/denied.js';
 import { isAppError } from '../errors.js';
+import { verifyBatchRoutes } from '../tokens/verify-batch-routes.js';
+import { accessLogHook } from './access-log.js';
 import { documentRoute, openapiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
 import { TokenLimiter } from '../tokens/limits.js';
@@ -89,7 +91,10 @@ function serializeRequest(req: FastifyRequest) {
 
 export function createLogger(stream: DestinationStream | false | undefined, level = 'info'): Logger {
   if (stream === false) return pino({ level: 'silent' });
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, stream ?? pino.destination(1));
+  // stdout is written asynchronously in 4 KiB chunks, off the request path; pino
+  // flushes what is left when the process exits.
+  const destination = stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, destination);
 }
 
 function validators() {
@@ -116,7 +121,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const deps: Deps = { db: handle.db, config, clock, hasher, lastUse, changed: async () => undefined };
   // The verification cache hears of every change: this node's through change(),
   // other nodes' (PostgreSQL) through the listener.
-  const tokenCache = new TokenCache(deps, config.tokenCache);
+  const tokenCache = new TokenCache(deps, config.tokenCache, handle.dataVersion);
   deps.tokenCache = tokenCache;
   // So are the SDK verifiers holding GET /v1/verify/events, after the node's own cache.
   const verifyEvents = new VerifyEventHub(config.verifyEvents);
@@ -160,6 +165,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : newId('req');
     },
     return503OnClosing: true,
+    // One line per request from access-log.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
@@ -176,7 +183,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.setNotFoundHandler(dashboardDir ? await registerDashboard(app, dashboardDir, notFoundHandler) : notFoundHandler);
   app.addSchema(Problem);
 
-  await app.register(cookie);
+  // Cookies are parsed only where a request has no token (auth.ts), not on every request.
+  await app.register(cookie, { hook: false });
   await app.register(swagger, openapiOptions());
   // Every route documents its problem+json errors, the credentials it takes and the scope it needs.
   app.addHook('onRoute', documentRoute);
@@ -202,6 +210,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       );
     });
   }
+  app.addHook('onResponse', accessLogHook(config.accessLog));
   app.addHook('onClose', async () => {
     await webhooks.stop();
     await sweeper.stop();
@@ -209,6 +218,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     await lastUse.stop();
     metrics.stop();
     if (!options.database) await handle.close();
+    logger.flush();
   });
 
   await app.register(metaRoutes, { deps, metrics });
@@ -217,6 +227,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(orgRoutes, { deps });
   await app.register(memberRoutes, { deps });
   await app.register(tokenRoutes, { deps });
+  await app.register(verifyBatchRoutes, { deps });
   await app.register(adminTokenRoutes, { deps });
   await app.register(serviceAccountRoutes, { deps });
   await app.register(teamRoutes, { deps });

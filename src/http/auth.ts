@@ -111,7 +111,8 @@ export function authHook(deps: Deps) {
       return;
     }
 
-    const cookie = request.cookies[SESSION_COOKIE];
+    const cookieHeader = request.headers.cookie;
+    const cookie = cookieHeader ? request.server.parseCookie(cookieHeader)[SESSION_COOKIE] : undefined;
     if (!cookie && mode === 'session' && presentedToken(request) !== null) {
       throw new AppError('session_required', 'This action needs a signed-in person at the dashboard; no token can do it');
     }

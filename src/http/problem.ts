@@ -33,6 +33,8 @@ export function problemBody(code: ErrorCode, detail: string, requestId: string, 
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  // The access-log line (access-log.ts) carries the code.
+  reply.request.problemCode = error.code;
   if (error.headers) reply.headers(error.headers);
   return reply
     .code(error.status)
@@ -89,11 +91,8 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error);
-  if (appError.status >= 500) {
-    request.log.error({ err: error, code: appError.code }, 'request failed');
-  } else {
-    request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
-  }
+  // The access-log line carries the code; a server error also gets its stack here.
+  if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
   return sendProblem(reply, appError);
 }
 

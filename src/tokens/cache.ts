@@ -13,6 +13,12 @@
 //     commit never re-caches the state that commit replaced.
 //   - Deafness: when the node cannot hear other nodes' changes (its PostgreSQL
 //     listener is down), the cache is emptied and bypassed until it hears again.
+//   - Other processes: on SQLite a server-side CLI command may write the file
+//     directly. PRAGMA data_version (one cheap call, made at most every
+//     `externalCheckMs`) changes when another connection commits; then the whole
+//     cache is dropped.
+// With changes pushed, the TTL is only a backstop (minutes), and the cache is an
+// LRU bounded by `maxEntries`, so thousands of distinct tokens stay cached.
 // Only successful resolutions and NOT_FOUND are cached; every other failure goes
 // to the database each time.
 import * as crypto from 'node:crypto';
@@ -73,14 +79,24 @@ export class TokenCache {
   private listening = true;
   private readonly counters = { hits: 0, misses: 0, negativeHits: 0, refused: 0, flushes: 0 };
 
+  private readonly options: TokenCacheOptions;
+  /** Last PRAGMA data_version seen, and when (real time, not the injected clock: it paces polling). */
+  private dataVersion: number | null = null;
+  private checkedAt = 0;
+
   constructor(
     private readonly deps: Deps,
-    private readonly options: TokenCacheOptions = DEFAULT_TOKEN_CACHE,
-  ) {}
+    options: Partial<TokenCacheOptions> = DEFAULT_TOKEN_CACHE,
+    /** SQLite's data_version reader (db/connect.ts); absent on PostgreSQL, where NOTIFY tells. */
+    private readonly externalVersion?: () => number,
+  ) {
+    this.options = { ...DEFAULT_TOKEN_CACHE, ...options };
+  }
 
   /** Same contract as resolveToken(deps, presented), answered from memory when it safely can be. */
   async resolve(presented: string): Promise<TokenResolution> {
     if (this.options.ttlMs <= 0 || !this.listening || presented.length > MAX_TOKEN_LENGTH) return resolveToken(this.deps, presented);
+    if (this.externalVersion !== undefined) this.checkExternalWrites();
     const key = keyOf(presented);
     const now = this.deps.clock.now().getTime();
 
@@ -88,6 +104,9 @@ export class TokenCache {
     if (entry !== undefined) {
       if (now < entry.freshUntil && entry.readAt >= this.floor && (this.orgChangedAt.get(entry.orgId) ?? 0) <= entry.readAt) {
         this.counters.hits++;
+        // Least recently used goes first: a hit moves the entry to the young end.
+        this.entries.delete(key);
+        this.entries.set(key, entry);
         return entry.resolution;
       }
       this.entries.delete(key);
@@ -113,12 +132,29 @@ export class TokenCache {
     return resolution;
   }
 
+  /** Drops everything when another process has committed to the SQLite file since the last look. */
+  private checkExternalWrites(): void {
+    const now = performance.now();
+    if (now - this.checkedAt < this.options.externalCheckMs) return;
+    this.checkedAt = now;
+    let version: number;
+    try {
+      version = this.externalVersion!();
+    } catch {
+      // Cannot tell (the connection is busy or closing): trust nothing read before now.
+      this.flush();
+      return;
+    }
+    if (this.dataVersion !== null && version !== this.dataVersion) this.flush();
+    this.dataVersion = version;
+  }
+
   /** The org's state changed (after commit): nothing read before now may be served or stored. */
   invalidateOrg(orgId: string): void {
     this.orgChangedAt.set(orgId, ++this.sequence);
   }
 
-  /** Forget everything, including reads in flight (used when changes may have been missed). */
+  /** Forget everything, including reads in flight (used when changes may have been missed or made elsewhere). */
   flush(): void {
     this.floor = ++this.sequence;
     this.entries.clear();
@@ -159,6 +195,7 @@ export class TokenCache {
     this.entries.set(key, { resolution: deepFreeze(resolution), orgId, readAt, freshUntil });
   }
 
+  /** Maps iterate in insertion order, and hits re-insert, so the first key is the least recently used. */
   private evictOldest(map: Map<string, unknown>): void {
     const oldest = map.keys().next();
     if (!oldest.done) map.delete(oldest.value);

@@ -39,7 +39,7 @@ const ListTokensQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const VerifyBody = Type.Object(
+export const VerifyBody = Type.Object(
   {
     token: Type.String({ maxLength: 1024, description: 'The token to check (its plaintext is never logged or echoed)' }),
     scope: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Is the token allowed this scope? Absent = only check that it is valid' })),
@@ -50,7 +50,7 @@ const VerifyBody = Type.Object(
   { additionalProperties: false, examples: [{ token: 'lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8', scope: 'issues:read', resource: 'repo_1' }] },
 );
 
-const VerifyResponse = Type.Object({
+export const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
   code: StringEnum(['VALID', 'NOT_FOUND', 'MALFORMED', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'FORBIDDEN', 'RATE_LIMITED', 'IP_NOT_ALLOWED', 'APPROVAL_PENDING']),
   allowed: Type.Boolean(),

@@ -100,3 +100,16 @@ export async function verifyToken(deps: Deps, ctx: Ctx, input: VerifyInput): Pro
     grants: actor.grants,
   };
 }
+
+/** The most verifications one batch may ask for. */
+export const MAX_BATCH = 100;
+
+/**
+ * Many verifications in one call, for a gateway that checks several tokens per
+ * hop. Each answer is exactly what verifyToken gives for that item alone (same
+ * codes, same recorded use); the caller's right to verify is checked once.
+ */
+export async function verifyTokens(deps: Deps, ctx: Ctx, inputs: readonly VerifyInput[]): Promise<VerifyResult[]> {
+  requireScope(ctx.actor.grants, { scope: 'tokens:verify' });
+  return Promise.all(inputs.map((input) => verifyToken(deps, ctx, input)));
+}

@@ -109,6 +109,41 @@ describe('TokenCache', () => {
     expect(hook.count).toBe(warm);
   });
 
+  it('is an LRU: a hit keeps an entry, and the least recently used goes at the bound', async () => {
+    const { cache, hook } = isolated({ maxEntries: 2 });
+    const [a, b, c] = [await mint(), await mint(), await mint()];
+    await cache.resolve(a);
+    await cache.resolve(b);
+    await cache.resolve(a); // a is now the most recently used; b the least
+    await cache.resolve(c); // evicts b
+    expect(cache.stats().size).toBe(2);
+    const before = hook.count;
+    await cache.resolve(a);
+    await cache.resolve(c);
+    expect(hook.count).toBe(before);
+    await cache.resolve(b);
+    expect(hook.count).toBeGreaterThan(before);
+  });
+
+  it('drops everything when another process has committed (SQLite data_version), and only then', async () => {
+    let version = 1;
+    const hook = new QueryHook();
+    const deps: Deps = { ...t.deps, db: t.deps.db.withPlugin(hook) };
+    const cache = new TokenCache(deps, { ...t.deps.config.tokenCache, externalCheckMs: 0 }, () => version);
+    const token = await mint();
+    await cache.resolve(token);
+    let before = hook.count;
+    await cache.resolve(token);
+    expect(hook.count).toBe(before);
+    version = 2;
+    await cache.resolve(token);
+    expect(hook.count).toBeGreaterThan(before);
+    expect(cache.stats().flushes).toBe(1);
+    before = hook.count;
+    await cache.resolve(token);
+    expect(hook.count).toBe(before);
+  });
+
   it('is bounded: the oldest entries go first, for known and unknown tokens alike', async () => {
     const { cache, hook } = isolated({ maxEntries: 2 });
     const [a, b, c] = [await mint(), await mint(), await mint()];
