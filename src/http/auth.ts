@@ -68,6 +68,12 @@ function challenge(error: AppError): AppError {
   return new AppError(error.code, error.message, { headers: { 'WWW-Authenticate': `Bearer realm="latchkey", error="invalid_token"` } });
 }
 
+/** The session cookie, parsed here rather than by a hook on every request (most requests carry a token). */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? request.server.parseCookie(header)[SESSION_COOKIE] : undefined;
+}
+
 export function authHook(deps: Deps) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     request.actor = null;
@@ -111,8 +117,7 @@ export function authHook(deps: Deps) {
       return;
     }
 
-    const cookieHeader = request.headers.cookie;
-    const cookie = cookieHeader ? request.server.parseCookie(cookieHeader)[SESSION_COOKIE] : undefined;
+    const cookie = sessionCookieOf(request);
     if (!cookie && mode === 'session' && presentedToken(request) !== null) {
       throw new AppError('session_required', 'This action needs a signed-in person at the dashboard; no token can do it');
     }

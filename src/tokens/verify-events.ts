@@ -10,12 +10,13 @@
 // verifiers stop trusting their caches until they are connected again; a stream
 // that stops draining is closed too rather than buffered without bound.
 import type { ServerResponse } from 'node:http';
+import { REQUIRED_SCOPE } from '../http/openapi.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { resolveSession } from '../auth/credentials.js';
 import type { VerifyEventsOptions } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { ctxOf, presentedToken, SESSION_COOKIE } from '../http/auth.js';
+import { ctxOf, presentedToken, sessionCookieOf } from '../http/auth.js';
 import { allows, requireScope, type Grant } from '../permissions/engine.js';
 import { resolveTokenCached } from './cache.js';
 
@@ -135,7 +136,7 @@ async function credentialStillAllowed(deps: Deps, request: FastifyRequest, orgId
     const resolved = await resolveTokenCached(deps, token);
     return resolved.ok && resolved.actor.org.id === orgId && mayVerify(resolved.actor.grants);
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = sessionCookieOf(request);
   if (!cookie) return false;
   const session = await resolveSession(deps, cookie, orgId);
   return session.ok && session.actor !== null && mayVerify(session.actor.grants);
@@ -148,7 +149,10 @@ export const verifyEventRoutes: FastifyPluginAsync<{ deps: Deps; hub: VerifyEven
       schema: {
         operationId: 'subscribeVerifyEvents',
         tags: ['Verification'],
-        summary: "Server-sent events for verifiers: which cached verify answers to drop (the credential's org only)",
+        summary: 'Stream the changes that invalidate cached verify answers',
+        description:
+          "Server-sent events for in-process verifiers (the SDK's verifier): which cached verify answers to drop, for the credential's own org only. Hold it open; while it is down, do not trust a cache.",
+        [REQUIRED_SCOPE]: 'tokens:verify',
         response: {
           200: {
             description:

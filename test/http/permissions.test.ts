@@ -73,7 +73,7 @@ describe('every scoped route, for every role', () => {
     const routes = await scopedRoutes();
     expect(routes.length).toBeGreaterThanOrEqual(40);
     const admin = routes.filter((r) => r.path.startsWith('/v1/tokens'));
-    expect(admin.length).toBe(7);
+    expect(admin.length).toBe(8); // list, create, get, roll, revoke, revoke-all, approve, usage
     expect(admin.every((r) => r.scope === 'tokens:admin')).toBe(true);
   });
 

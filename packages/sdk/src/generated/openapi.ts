@@ -249,6 +249,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/credentials/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked tokens so they are revoked
+         * @description No credential needed (GitHub’s public revocation). Always `202 {}`, whatever the tokens were, so it reveals nothing; the real tokens that still work are revoked with reason `reported` and their owners told (`token.leaked`). Limited per IP: 429 with `Retry-After`.
+         */
+        post: operations["revokeCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -258,7 +278,7 @@ export interface paths {
         };
         /**
          * Get the caller
-         * @description The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request. Any credential may call it.
+         * @description The principal (a person, a service account or the org), the org, the credential (a token or a session), the role, and the effective scopes and grants as of this request; also the deployment's preset and `vocabulary`, the words surfaces display (troop, fleet, workspace). Any credential may call it.
          */
         get: operations["getMe"];
         put?: never;
@@ -439,6 +459,26 @@ export interface paths {
         get: operations["getSeats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/secret-scanning/verify-and-revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Secret-scanning partner endpoint: label and revoke found tokens
+         * @description Signed like GitHub's secret-scanning partner program: ECDSA P-256 / SHA-256 over the raw body, checked against `secretScanning.publicKeys` in the config; a missing or bad signature is a 401 and changes nothing. Tokens Latchkey issued are `true_positive`; those that still work are revoked with reason `leaked` (`token.leaked` with the url and source). This deployment's tokens match \blk_(?:pat|sat)_[0-9A-Za-z]{42}\b
+         */
+        post: operations["verifyAndRevokeSecrets"];
         delete?: never;
         options?: never;
         head?: never;
@@ -809,6 +849,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tokens/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a personal token that waits for approval
+         * @description Under org policy `requireApproval`, a new personal token answers 403 `approval_pending` until an owner or admin approves it here. Approving again changes nothing.
+         *
+         *     Needs the scope `tokens:admin`.
+         */
+        post: operations["approveToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens/{id}/roll": {
         parameters: {
             query?: never;
@@ -897,6 +959,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/verify/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify up to 100 tokens in one request
+         * @description For gateways that check many tokens per hop. Each result is exactly what POST /v1/verify answers for that item alone (same codes, same recorded use); the caller needs tokens:verify.
+         *
+         *     Needs the scope `tokens:verify`.
+         */
+        post: operations["verifyTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/verify/events": {
         parameters: {
             query?: never;
@@ -904,8 +988,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events for verifiers: which cached verify answers to drop (the credential's org only) */
+        /**
+         * Stream the changes that invalidate cached verify answers
+         * @description Server-sent events for in-process verifiers (the SDK's verifier): which cached verify answers to drop, for the credential's own org only. Hold it open; while it is down, do not trust a cache.
+         *
+         *     Needs the scope `tokens:verify`.
+         */
         get: operations["subscribeVerifyEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The org's webhook endpoints, newest first (never their secrets). Needs `webhooks:read`.
+         *
+         *     Needs the scope `webhooks:read`.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Events matching `events` (an action, a family such as `token.*`, or `*`) are POSTed to `url`, signed; the signing secret is in this response only. Loopback and private destinations are refused unless allowed in the config. Needs `webhooks:manage`.
+         *
+         *     Needs the scope `webhooks:manage`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description One endpoint, with its status and, if disabled, why. Needs `webhooks:read`.
+         *
+         *     Needs the scope `webhooks:read`.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Deletes the endpoint; deliveries still queued for it are cancelled. Needs `webhooks:manage`.
+         *
+         *     Needs the scope `webhooks:manage`.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Changes the url or events; `status: "active"` re-enables an endpoint disabled after a day of failures. Needs `webhooks:manage`.
+         *
+         *     Needs the scope `webhooks:manage`.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deliveries
+         * @description An endpoint's deliveries, newest first: state, attempts, last HTTP status or error, next attempt. Needs `webhooks:read`.
+         *
+         *     Needs the scope `webhooks:read`.
+         */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -984,6 +1157,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            allowedIps: string[] | null;
+                            /** @enum {string|null} */
+                            approval: "pending" | "approved" | null;
                             createdAt: string;
                             createdBy: {
                                 id: string | null;
@@ -1004,8 +1180,14 @@ export interface operations {
                             lastUserAgent: string | null;
                             name: string;
                             ownerUserId: string | null;
+                            parentTokenId: string | null;
                             prefix: string;
+                            rateLimit: {
+                                limit: number;
+                                windowSeconds: number;
+                            } | null;
                             revokedAt: string | null;
+                            revokedReason: string | null;
                             role: string | null;
                             rolledAt: string | null;
                             scopes: string[];
@@ -1039,6 +1221,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    allowedIps?: string[] | null;
                     /**
                      * Format: date-time
                      * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
@@ -1051,6 +1234,10 @@ export interface operations {
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     /** @description Unique among your live tokens */
                     name: string;
+                    rateLimit?: {
+                        limit: number;
+                        windowSeconds: number;
+                    } | null;
                     /** @description Limit the scopes to these resource ids (needs scopes) */
                     resources?: string[];
                     /** @description Narrow the token to these scopes; absent = everything you can do, now and later */
@@ -1084,6 +1271,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -1104,8 +1294,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -1158,6 +1354,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -1178,8 +1377,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -1229,6 +1434,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -1249,8 +1457,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -1312,6 +1526,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -1332,8 +1549,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -1505,10 +1728,12 @@ export interface operations {
             query?: {
                 /** @description An action such as `token.revoked`, or a family such as `token.*` */
                 action?: string;
-                /** @description Events by this actor: a user id, a token id, or `system` */
+                /** @description Events by this actor: a user id, a token id or name, `user`, `token`, `system`, or `personal_token` / `service_token` for tokens of one kind */
                 actor?: string;
                 /** @description The nextCursor of the previous page */
                 cursor?: string;
+                /** @description Denied attempts (`access.denied`, recorded when config audit.recordDenied is on): left out unless included, or asked for by action (default `exclude`) */
+                denied?: "include" | "exclude" | "only";
                 /** @description `jsonl` exports every matching event as JSON lines (application/x-ndjson) instead of a page */
                 format?: "json" | "jsonl";
                 /** @description Another name for since */
@@ -1814,6 +2039,58 @@ export interface operations {
             };
         };
     };
+    revokeCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "credentials": [
+                 *         "lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Up to 1000 tokens found where they should not be */
+                    credentials: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -1866,6 +2143,8 @@ export interface operations {
                             name: string;
                             plan: string;
                         };
+                        /** @description The preset this deployment runs (latchkey.config.json "preset"), if any */
+                        preset: string | null;
                         principal: {
                             email?: string;
                             id: string;
@@ -1875,6 +2154,23 @@ export interface operations {
                         };
                         role: string | null;
                         scopes: string[];
+                        /** @description Lower-case words for display, singular and plural: a Caputchin deployment says troop/troops for team/teams, CMDOP fleet/fleets, Causeloop workspace for org. Capitalise as the surface needs. */
+                        vocabulary: {
+                            member: string;
+                            members: string;
+                            org: string;
+                            orgs: string;
+                            orgToken: string;
+                            orgTokens: string;
+                            personalToken: string;
+                            personalTokens: string;
+                            serviceAccount: string;
+                            serviceAccounts: string;
+                            team: string;
+                            teams: string;
+                            teamToken: string;
+                            teamTokens: string;
+                        };
                     };
                 };
             };
@@ -2211,11 +2507,24 @@ export interface operations {
                         id: string;
                         name: string;
                         plan: string;
+                        /** @description The plans of this deployment and what each has (so a surface can say which plan has the audit log) */
+                        plans: {
+                            features: {
+                                auditLog: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            name: string;
+                            seatLimit: number | null;
+                        }[];
                         policy: {
                             maxLifetimeDays: number | null;
                             maxPersonalTokensPerUser: number | null;
+                            requireApproval: boolean;
                             requireExpiry: boolean;
+                            revokeUnusedAfterDays: number | null;
                         };
+                        preset: string | null;
                         seats: {
                             available: number | null;
                             breakdown: {
@@ -2227,6 +2536,23 @@ export interface operations {
                             };
                             limit: number | null;
                             used: number;
+                        };
+                        /** @description Lower-case words for display, singular and plural: a Caputchin deployment says troop/troops for team/teams, CMDOP fleet/fleets, Causeloop workspace for org. Capitalise as the surface needs. */
+                        vocabulary: {
+                            member: string;
+                            members: string;
+                            org: string;
+                            orgs: string;
+                            orgToken: string;
+                            orgTokens: string;
+                            personalToken: string;
+                            personalTokens: string;
+                            serviceAccount: string;
+                            serviceAccounts: string;
+                            team: string;
+                            teams: string;
+                            teamToken: string;
+                            teamTokens: string;
                         };
                     };
                 };
@@ -2260,8 +2586,12 @@ export interface operations {
                         maxLifetimeDays?: number | null;
                         /** @description Live personal tokens a person may hold; null = no cap */
                         maxPersonalTokensPerUser?: number | null;
+                        /** @description New personal tokens wait for an owner or admin to approve them (POST /v1/tokens/{id}/approve) */
+                        requireApproval?: boolean;
                         /** @description Every new token must expire */
                         requireExpiry?: boolean;
+                        /** @description Tokens unused this many days are revoked (reason unused) by the sweep; null = never */
+                        revokeUnusedAfterDays?: number | null;
                     };
                 };
             };
@@ -2301,11 +2631,24 @@ export interface operations {
                         id: string;
                         name: string;
                         plan: string;
+                        /** @description The plans of this deployment and what each has (so a surface can say which plan has the audit log) */
+                        plans: {
+                            features: {
+                                auditLog: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            name: string;
+                            seatLimit: number | null;
+                        }[];
                         policy: {
                             maxLifetimeDays: number | null;
                             maxPersonalTokensPerUser: number | null;
+                            requireApproval: boolean;
                             requireExpiry: boolean;
+                            revokeUnusedAfterDays: number | null;
                         };
+                        preset: string | null;
                         seats: {
                             available: number | null;
                             breakdown: {
@@ -2317,6 +2660,23 @@ export interface operations {
                             };
                             limit: number | null;
                             used: number;
+                        };
+                        /** @description Lower-case words for display, singular and plural: a Caputchin deployment says troop/troops for team/teams, CMDOP fleet/fleets, Causeloop workspace for org. Capitalise as the surface needs. */
+                        vocabulary: {
+                            member: string;
+                            members: string;
+                            org: string;
+                            orgs: string;
+                            orgToken: string;
+                            orgTokens: string;
+                            personalToken: string;
+                            personalTokens: string;
+                            serviceAccount: string;
+                            serviceAccounts: string;
+                            team: string;
+                            teams: string;
+                            teamToken: string;
+                            teamTokens: string;
                         };
                     };
                 };
@@ -2425,11 +2785,24 @@ export interface operations {
                         id: string;
                         name: string;
                         plan: string;
+                        /** @description The plans of this deployment and what each has (so a surface can say which plan has the audit log) */
+                        plans: {
+                            features: {
+                                auditLog: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            name: string;
+                            seatLimit: number | null;
+                        }[];
                         policy: {
                             maxLifetimeDays: number | null;
                             maxPersonalTokensPerUser: number | null;
+                            requireApproval: boolean;
                             requireExpiry: boolean;
+                            revokeUnusedAfterDays: number | null;
                         };
+                        preset: string | null;
                         seats: {
                             available: number | null;
                             breakdown: {
@@ -2441,6 +2814,23 @@ export interface operations {
                             };
                             limit: number | null;
                             used: number;
+                        };
+                        /** @description Lower-case words for display, singular and plural: a Caputchin deployment says troop/troops for team/teams, CMDOP fleet/fleets, Causeloop workspace for org. Capitalise as the surface needs. */
+                        vocabulary: {
+                            member: string;
+                            members: string;
+                            org: string;
+                            orgs: string;
+                            orgToken: string;
+                            orgTokens: string;
+                            personalToken: string;
+                            personalTokens: string;
+                            serviceAccount: string;
+                            serviceAccounts: string;
+                            team: string;
+                            teams: string;
+                            teamToken: string;
+                            teamTokens: string;
                         };
                     };
                 };
@@ -2587,6 +2977,75 @@ export interface operations {
                         limit: number | null;
                         used: number;
                     };
+                };
+            };
+        };
+    };
+    verifyAndRevokeSecrets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Which configured key signed the body */
+                "github-public-key-identifier"?: string;
+                /** @description Base64 DER ECDSA signature of the raw body */
+                "github-public-key-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "token": "lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8",
+                 *         "type": "latchkey_token",
+                 *         "url": "https://github.com/acme/app/blob/main/.env",
+                 *         "source": "content"
+                 *       }
+                 *     ]
+                 */
+                "application/json": ({
+                    source?: string;
+                    token: string;
+                    type: string;
+                    url?: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        label: "true_positive" | "false_positive";
+                        token_raw: string;
+                        token_type: string;
+                    }[];
                 };
             };
         };
@@ -2929,6 +3388,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            allowedIps: string[] | null;
+                            /** @enum {string|null} */
+                            approval: "pending" | "approved" | null;
                             createdAt: string;
                             createdBy: {
                                 id: string | null;
@@ -2949,8 +3411,14 @@ export interface operations {
                             lastUserAgent: string | null;
                             name: string;
                             ownerUserId: string | null;
+                            parentTokenId: string | null;
                             prefix: string;
+                            rateLimit: {
+                                limit: number;
+                                windowSeconds: number;
+                            } | null;
                             revokedAt: string | null;
+                            revokedReason: string | null;
                             role: string | null;
                             rolledAt: string | null;
                             scopes: string[];
@@ -2984,6 +3452,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    allowedIps?: string[] | null;
                     /**
                      * Format: date-time
                      * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
@@ -2995,6 +3464,10 @@ export interface operations {
                      */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    rateLimit?: {
+                        limit: number;
+                        windowSeconds: number;
+                    } | null;
                     /** @description Limit the scopes to these resource ids */
                     resources?: string[];
                     /** @description Narrow the token to these of the account's scopes */
@@ -3028,6 +3501,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -3048,8 +3524,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -3104,6 +3586,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -3124,8 +3609,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -3189,6 +3680,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -3209,8 +3703,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -3761,6 +4261,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            allowedIps: string[] | null;
+                            /** @enum {string|null} */
+                            approval: "pending" | "approved" | null;
                             createdAt: string;
                             createdBy: {
                                 id: string | null;
@@ -3781,8 +4284,14 @@ export interface operations {
                             lastUserAgent: string | null;
                             name: string;
                             ownerUserId: string | null;
+                            parentTokenId: string | null;
                             prefix: string;
+                            rateLimit: {
+                                limit: number;
+                                windowSeconds: number;
+                            } | null;
                             revokedAt: string | null;
+                            revokedReason: string | null;
                             role: string | null;
                             rolledAt: string | null;
                             scopes: string[];
@@ -3819,6 +4328,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    allowedIps?: string[] | null;
                     /**
                      * Format: date-time
                      * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
@@ -3830,6 +4340,10 @@ export interface operations {
                      */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    rateLimit?: {
+                        limit: number;
+                        windowSeconds: number;
+                    } | null;
                     /** @description Limit the scopes to these resource ids; null or absent = any resource */
                     resources?: string[] | null;
                     /** @description Scopes from the catalogue, each within your own permissions */
@@ -3863,6 +4377,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -3883,8 +4400,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -3958,6 +4481,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -3978,8 +4504,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4031,6 +4563,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -4051,8 +4586,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4113,6 +4654,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            allowedIps: string[] | null;
+                            /** @enum {string|null} */
+                            approval: "pending" | "approved" | null;
                             createdAt: string;
                             createdBy: {
                                 id: string | null;
@@ -4133,8 +4677,14 @@ export interface operations {
                             lastUserAgent: string | null;
                             name: string;
                             ownerUserId: string | null;
+                            parentTokenId: string | null;
                             prefix: string;
+                            rateLimit: {
+                                limit: number;
+                                windowSeconds: number;
+                            } | null;
                             revokedAt: string | null;
+                            revokedReason: string | null;
                             role: string | null;
                             rolledAt: string | null;
                             scopes: string[];
@@ -4166,6 +4716,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    allowedIps?: string[] | null;
                     /**
                      * Format: date-time
                      * @description Expiry as an ISO 8601 time; null = never (when the org policy allows)
@@ -4177,6 +4728,10 @@ export interface operations {
                      */
                     expiresIn?: "7d" | "30d" | "60d" | "90d" | "1y" | null;
                     name: string;
+                    rateLimit?: {
+                        limit: number;
+                        windowSeconds: number;
+                    } | null;
                     /** @description Limit the scopes to these resource ids (with scopes only) */
                     resources?: string[];
                     /** @description A fixed role for the key, at most your own (give this or scopes) */
@@ -4212,6 +4767,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -4232,8 +4790,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4286,6 +4850,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -4306,8 +4873,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4357,6 +4930,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -4377,8 +4953,94 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
+                        role: string | null;
+                        rolledAt: string | null;
+                        scopes: string[];
+                        serviceAccountId: string | null;
+                        /** @enum {string} */
+                        status: "active" | "revoked" | "expired";
+                        teamId: string | null;
+                    };
+                };
+            };
+        };
+    };
+    approveToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        expiresAt: string | null;
+                        grants: {
+                            resources: string[] | null;
+                            scopes: string[];
+                            team: string | null;
+                        }[];
+                        id: string;
+                        inheritsOwnerPermissions: boolean;
+                        /** @enum {string} */
+                        kind: "personal" | "service";
+                        lastUsedAt: string | null;
+                        lastUsedIp: string | null;
+                        lastUserAgent: string | null;
+                        name: string;
+                        ownerUserId: string | null;
+                        parentTokenId: string | null;
+                        prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
+                        revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4440,6 +5102,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        allowedIps: string[] | null;
+                        /** @enum {string|null} */
+                        approval: "pending" | "approved" | null;
                         createdAt: string;
                         createdBy: {
                             id: string | null;
@@ -4460,8 +5125,14 @@ export interface operations {
                         lastUserAgent: string | null;
                         name: string;
                         ownerUserId: string | null;
+                        parentTokenId: string | null;
                         prefix: string;
+                        rateLimit: {
+                            limit: number;
+                            windowSeconds: number;
+                        } | null;
                         revokedAt: string | null;
+                        revokedReason: string | null;
                         role: string | null;
                         rolledAt: string | null;
                         scopes: string[];
@@ -4643,7 +5314,7 @@ export interface operations {
                     "application/json": {
                         allowed: boolean;
                         /** @enum {string} */
-                        code: "VALID" | "NOT_FOUND" | "MALFORMED" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "FORBIDDEN" | "RATE_LIMITED" | "IP_NOT_ALLOWED";
+                        code: "VALID" | "NOT_FOUND" | "MALFORMED" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "FORBIDDEN" | "RATE_LIMITED" | "IP_NOT_ALLOWED" | "APPROVAL_PENDING";
                         grants: {
                             resources: string[] | null;
                             scopes: string[];
@@ -4661,6 +5332,8 @@ export interface operations {
                             /** @enum {string} */
                             type: "user" | "service_account" | "org";
                         } | null;
+                        /** @description With RATE_LIMITED: seconds until the token may be used again */
+                        retryAfter?: number;
                         scopes: string[];
                         token: {
                             expiresAt: string | null;
@@ -4672,6 +5345,113 @@ export interface operations {
                             secretValidUntil: string | null;
                         } | null;
                         valid: boolean;
+                    };
+                };
+            };
+        };
+    };
+    verifyTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requests": [
+                 *         {
+                 *           "token": "lk_pat_3fKq9XbT0aLmN2pQrS7uVwXyZ1bC4dE5fG6h2kJt8",
+                 *           "scope": "issues:read"
+                 *         },
+                 *         {
+                 *           "token": "lk_sat_9pQrS7uVwXyZ1bC4dE5fG6h2kJt83fKq9XbT0aLm",
+                 *           "scope": "issues:write"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Up to 100 verifications, each shaped like POST /v1/verify's body */
+                    requests: {
+                        /** @description The IP address the token was presented from, for the token's allowed IPs */
+                        ip?: string;
+                        /** @description The resource id the scope is asked for */
+                        resource?: string;
+                        /** @description Is the token allowed this scope? Absent = only check that it is valid */
+                        scope?: string;
+                        /** @description The team the scope is asked in */
+                        team?: string;
+                        /** @description The token to check (its plaintext is never logged or echoed) */
+                        token: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description One result per request, in the same order */
+                        results: {
+                            allowed: boolean;
+                            /** @enum {string} */
+                            code: "VALID" | "NOT_FOUND" | "MALFORMED" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "FORBIDDEN" | "RATE_LIMITED" | "IP_NOT_ALLOWED" | "APPROVAL_PENDING";
+                            grants: {
+                                resources: string[] | null;
+                                scopes: string[];
+                                team: string | null;
+                            }[];
+                            org: {
+                                id: string;
+                                name: string;
+                                plan: string;
+                            } | null;
+                            principal: {
+                                email?: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "user" | "service_account" | "org";
+                            } | null;
+                            /** @description With RATE_LIMITED: seconds until the token may be used again */
+                            retryAfter?: number;
+                            scopes: string[];
+                            token: {
+                                expiresAt: string | null;
+                                id: string;
+                                kind: string;
+                                name: string;
+                                prefix: string;
+                                /** @description When the presented value stops working because the token was rolled (the grace period's end); null otherwise */
+                                secretValidUntil: string | null;
+                            } | null;
+                            valid: boolean;
+                        }[];
                     };
                 };
             };
@@ -4711,6 +5491,384 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            createdAt: string;
+                            createdBy: {
+                                id: string | null;
+                                type: string;
+                            };
+                            disabledAt: string | null;
+                            disabledReason: string | null;
+                            events: string[];
+                            failingSince: string | null;
+                            id: string;
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            url: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/latchkey",
+                 *       "events": [
+                 *         "token.*",
+                 *         "member.removed"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Event types: an audit action (`token.revoked`), a family (`token.*`) or `*`; also `token.expiring` and `token.leaked` */
+                    events: string[];
+                    /** @description http(s) URL the events are POSTed to */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        events: string[];
+                        failingSince: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        url: string;
+                    } & {
+                        /** @description The signing secret (Latchkey-Signature), shown only in this response */
+                        secret: string;
+                    };
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the object this path names */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        events: string[];
+                        failingSince: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        url: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the object this path names */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        events: string[];
+                        failingSince: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        url: string;
+                    };
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the object this path names */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "active"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Event types: an audit action (`token.revoked`), a family (`token.*`) or `*`; also `token.expiring` and `token.leaked` */
+                    events?: string[];
+                    /** @enum {string} */
+                    status?: "active" | "disabled";
+                    /** @description http(s) URL the events are POSTed to */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdBy: {
+                            id: string | null;
+                            type: string;
+                        };
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        events: string[];
+                        failingSince: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        url: string;
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50) */
+                limit?: number;
+                /** @description Only deliveries in this state */
+                status?: "pending" | "delivered" | "failed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                /** @description The id of the object this path names */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["def-0"];
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attempts: number;
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            eventId: string;
+                            id: string;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            lastStatusCode: number | null;
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed" | "cancelled";
+                            type: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
         };
