@@ -221,8 +221,8 @@ describe('tools against the HTTP API', () => {
     expect(text(res)).toMatch(/shown only in this result/);
     expect(rolled.id).toBe(minted.id);
     expect(rolled.token).not.toBe(minted.token);
-    expect((await http('GET', '/v1/me', minted.token)).statusCode).toBe(401);
     expect((await http('GET', '/v1/me', rolled.token)).statusCode).toBe(200);
+    expect((await http('GET', '/v1/me', minted.token)).statusCode).toBe(401);
   });
 
   it('revoke_token revokes at once; orgWide reaches another member\'s token', async () => {

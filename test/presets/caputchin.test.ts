@@ -180,8 +180,9 @@ describe('seed 000: Troop access tokens', () => {
     const ci = await issueTroopToken(troop, { name: 'ci-rotate', scopes: ['sitekeys:view'] });
     const rolled = ok(await api.post(`/v1/tokens/${ci.id}/roll`, owner));
     expect(rolled.id).toBe(ci.id);
-    expect((await verify(s.t, owner, ci.token)).valid).toBe(false);
+    // The new value first: presenting the old one after its grace period is a replay, which revokes the token (reuse detection).
     expect((await verify(s.t, owner, rolled.token, { scope: 'sitekeys:view', team: troop })).allowed).toBe(true);
+    expect((await verify(s.t, owner, ci.token)).valid).toBe(false);
     ok(await api.del(`/v1/tokens/${ci.id}`, owner));
     expect((await verify(s.t, owner, rolled.token)).code).toBe('REVOKED');
   });
@@ -303,9 +304,14 @@ describe('seed 001: Personal access token', () => {
     const person = await join(s.t, owner, 'member');
     const pat = ok(await api.post('/v1/api-tokens', person.session, { name: 'short life' }));
     const rolled = ok(await api.post(`/v1/api-tokens/${pat.id}/roll`, pat.token));
+    ok(await api.get('/v1/me', rolled.token));
+    // Rotated: the old value fails on its next use (and, replayed, revokes the token: reuse detection).
     expectProblem(await api.get('/v1/me', pat.token), 401, 'token_revoked');
-    ok(await api.del(`/v1/api-tokens/${pat.id}`, rolled.token));
-    expectProblem(await api.get('/v1/me', rolled.token), 401, 'token_revoked');
+    // Revoked: the value fails on its next use.
+    const next = ok(await api.post('/v1/api-tokens', person.session, { name: 'short life, again' }));
+    ok(await api.get('/v1/me', next.token));
+    ok(await api.del(`/v1/api-tokens/${next.id}`, next.token));
+    expectProblem(await api.get('/v1/me', next.token), 401, 'token_revoked');
   });
 
   it('"Can mint other tokens: Yes | No"', async () => {
@@ -332,8 +338,8 @@ describe('seed 001: Personal access token', () => {
     const rolled = ok(await api.post(`/v1/api-tokens/${pat.id}/roll`, person.session));
     expect({ id: rolled.id, name: rolled.name }).toEqual({ id: pat.id, name: pat.name });
     expect(rolled.token).not.toBe(pat.token);
-    expect((await verify(s.t, owner, pat.token)).code).toBe('REVOKED');
     expect((await verify(s.t, owner, rolled.token)).code).toBe('VALID');
+    expect((await verify(s.t, owner, pat.token)).code).toBe('REVOKED');
   });
 
   it('"Revoke disables it. The next request with the old value fails"', async () => {

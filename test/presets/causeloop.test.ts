@@ -102,8 +102,8 @@ describe('seed 002: API tokens and service accounts', () => {
     const pat = ok(await api.post('/v1/api-tokens', member.session, { name: 'rotating', scopes: ['issues:read'] }));
     const rolled = ok(await api.post(`/v1/api-tokens/${pat.id}/roll`, member.session));
     expect(rolled.token).not.toBe(pat.token);
-    expectProblem(await api.get('/v1/me', pat.token), 401, 'unauthorized');
     ok(await api.get('/v1/me', rolled.token));
+    expectProblem(await api.get('/v1/me', pat.token), 401, 'unauthorized');
   });
 
   it('"Copy the new secret from the dialog before closing it"', async () => {
