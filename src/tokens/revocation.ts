@@ -33,6 +33,8 @@ export async function revokeWithCause(
   now: Date,
   row: TokensTable,
   cause: { reason: RevocationReason | null; actor: AuditActor; meta: CallMeta; before?: AuditEntry['input'][]; metadata?: Record<string, unknown> },
+  /** Filled with the ids of every token revoked (this one and its descendants), for change()'s event. */
+  revoked: string[] = [],
 ): Promise<boolean> {
   const nowIso = now.toISOString();
   const updated = await trx
@@ -55,7 +57,7 @@ export async function revokeWithCause(
     },
   });
   await recordEvents(trx, deps.hasher, now, row.org_id, entries);
-  await revokeDescendants(trx, deps, now, row.org_id, [row.id], cause.actor, cause.meta);
+  revoked.push(row.id, ...(await revokeDescendants(trx, deps, now, row.org_id, [row.id], cause.actor, cause.meta)));
   return true;
 }
 

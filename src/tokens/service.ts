@@ -358,7 +358,9 @@ export async function rollPersonalToken(deps: Deps, ctx: Ctx, id: string, graceP
 export async function revokeTokenRow(deps: Deps, ctx: Ctx, row: TokensTable): Promise<TokensTable> {
   if (row.revoked_at !== null) return row;
   const now = deps.clock.now();
-  await change(deps, row.org_id, (trx) => revokeWithCause(trx, deps, now, row, { reason: null, actor: auditActorOf(ctx.actor), meta: ctx }));
+  // Filled during the transaction, read by change() after it: verifiers hear of the token and its descendants.
+  const revoked: string[] = [];
+  await change(deps, row.org_id, (trx) => revokeWithCause(trx, deps, now, row, { reason: null, actor: auditActorOf(ctx.actor), meta: ctx }, revoked), revoked);
   return { ...row, revoked_at: now.toISOString() };
 }
 
