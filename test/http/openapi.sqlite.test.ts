@@ -116,7 +116,7 @@ describe('what clients key on', () => {
     const known = new Set(MANAGEMENT_SCOPES.map((s) => s.scope));
     // Open to any credential of the org: who am I, and what could be granted. A new
     // route either declares its scope (`[REQUIRED_SCOPE]` in its schema) or is added here.
-    const anyCredential = new Set(['getMe', 'listRoles', 'listScopes']);
+    const anyCredential = new Set(['getMe', 'listRoles', 'listScopes', 'listPlans']);
     const failures: string[] = [];
     for (const { op } of operations()) {
       const scope = op['x-required-scope'];
